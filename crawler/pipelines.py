@@ -1,0 +1,235 @@
+"""The item pipeline: normalise -> match brand -> analyse -> store. Each step is one small component.
+
+Every step works on a :class:`~crawler.items.MentionItem` through ``process(item)`` so ``yuqing import`` runs the
+same steps without Scrapy; the Scrapy hooks are thin wrappers that read the wiring from the crawler settings
+(``YUQING_SETTINGS``: the validated settings, ``YUQING_DB``: the database) and count outcomes in the stats.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections import Counter
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache
+
+from scrapy.exceptions import DropItem, NotConfigured
+from sqlalchemy import select
+from w3lib.html import remove_tags, replace_entities
+
+from crawler.brands import BrandMatcher
+from crawler.items import MentionItem
+
+log = logging.getLogger(__name__)
+
+# A post longer than this is a page dump, not a mention; analysing megabytes would stall the crawl.
+MAX_TEXT_CHARS = 20_000
+MAX_RAW_CHARS = 200_000
+_SPACE = re.compile(r"\s+")
+
+
+def html_to_text(value: str) -> str:
+    if "<" in value or "&" in value:
+        value = replace_entities(remove_tags(re.sub(r"<br\s*/?>|</p>", "\n", value, flags=re.I)))
+    return _SPACE.sub(" ", value).strip()
+
+
+@lru_cache(maxsize=4)
+def shared_analyzer(model: str, brand_words: tuple[str, ...], neutral_band: float):
+    """One analyzer per process: jieba's dictionary and the model load once."""
+    from nlp.analyze import Analyzer
+
+    return Analyzer(model_path=None if model == "default" else model, brand_words=brand_words,
+                    neutral_band=neutral_band)
+
+
+def analyzer_for(settings):
+    words = tuple(word for brand in settings.brands for word in brand.keywords)
+    return shared_analyzer(settings.nlp.model, words, settings.nlp.neutral_band)
+
+
+class Step:
+    """A pipeline step. ``process`` returns the item, or raises ``DropItem`` with the reason."""
+
+    stat: str = ""
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        settings = crawler.settings.get("YUQING_SETTINGS")
+        if settings is None:
+            raise NotConfigured("YUQING_SETTINGS is not set: crawls are started by `yuqing crawl`")
+        step = cls(settings, crawler.settings.get("YUQING_DB"))
+        step.stats = crawler.stats
+        return step
+
+    def __init__(self, settings, db=None) -> None:
+        self.settings = settings
+        self.db = db
+        self.stats = None
+
+    def process(self, item: MentionItem) -> MentionItem:
+        raise NotImplementedError
+
+    def process_item(self, item: MentionItem, spider) -> MentionItem:
+        return self.process(item)
+
+
+class NormalizeStep(Step):
+    """HTML to text, whitespace collapsed, the original kept; dates made aware."""
+
+    def process(self, item: MentionItem) -> MentionItem:
+        if item.raw_html is None and ("<" in item.text):
+            item.raw_html = item.text[:MAX_RAW_CHARS]
+        item.title = html_to_text(item.title or "")[:500]
+        item.text = html_to_text(item.text or "")[:MAX_TEXT_CHARS]
+        if not item.text and not item.title:
+            raise DropItem(f"empty mention {item.url}")
+        if item.published_at is not None and item.published_at.tzinfo is None:
+            item.published_at = item.published_at.replace(tzinfo=self.settings.tz)
+        return item
+
+
+class BrandMatchStep(Step):
+    """Keeps a mention only if it is about a configured brand (after traditional -> simplified)."""
+
+    def __init__(self, settings, db=None) -> None:
+        super().__init__(settings, db)
+        self.matcher = BrandMatcher.from_settings(settings.brands)
+
+    def process(self, item: MentionItem) -> MentionItem:
+        from nlp.text import to_simplified
+
+        item.brand = item.brand if item.brand and self._known(item.brand) else None
+        item.brand = item.brand or self.matcher.match(to_simplified(f"{item.title}\n{item.text}"))
+        if item.brand is None:
+            if self.stats:
+                self.stats.inc_value("yuqing/unmatched")
+            raise DropItem(f"no brand matched {item.url}")
+        return item
+
+    def _known(self, name: str) -> bool:
+        return any(rule.name == name for rule in self.matcher.rules)
+
+
+class AnalyzeStep(Step):
+    """Sentiment, category, grade, region, keywords and fingerprint from ``nlp``."""
+
+    def __init__(self, settings, db=None) -> None:
+        super().__init__(settings, db)
+        self.analyzer = analyzer_for(settings)
+
+    def process(self, item: MentionItem) -> MentionItem:
+        item.analysis = self.analyzer.analyze(
+            item.text,
+            title=item.title,
+            region_hint=item.region,
+            followers=item.author_followers,
+            reposts=item.reposts,
+            comments=item.comments,
+            likes=item.likes,
+            is_media=bool(item.is_media),
+        )
+        return item
+
+
+class StoreStep(Step):
+    """Stores the mention (idempotently) and files it into its story cluster."""
+
+    def __init__(self, settings, db=None) -> None:
+        super().__init__(settings, db)
+        if db is None:
+            raise NotConfigured("YUQING_DB is not set")
+        self.stories = None
+        self.outcomes: Counter[str] = Counter()
+
+    def process(self, item: MentionItem) -> MentionItem:
+        from storage.repo import get_or_create_source, upsert_mention
+
+        if self.stories is None:
+            self.stories = self._load_stories()
+        with self.db.session() as session:
+            source = get_or_create_source(session, item.source, item.source_kind)
+            row, created = upsert_mention(session, source, mention_values(item))
+            if created:
+                row.cluster_id = self.stories.find(row.fingerprint) if row.fingerprint is not None else None
+                if row.cluster_id is None:
+                    row.cluster_id = row.id
+                if row.fingerprint is not None:
+                    self.stories.add(row.id, row.fingerprint)
+        outcome = "new" if created else "updated"
+        self.outcomes[outcome] += 1
+        if self.stats:
+            self.stats.inc_value(f"yuqing/{outcome}")
+        return item
+
+    def _load_stories(self):
+        """Recent fingerprints, so a repost crawled after a restart still joins its story."""
+        from nlp.cluster import StoryIndex
+        from storage.models import Mention
+
+        index = StoryIndex()
+        since = datetime.now(UTC) - timedelta(days=14)
+        with self.db.session() as session:
+            rows = session.execute(
+                select(Mention.cluster_id, Mention.fingerprint)
+                .where(Mention.stored_at >= since, Mention.fingerprint.is_not(None))
+                .order_by(Mention.id)
+            )
+            for cluster_id, fingerprint in rows:
+                if index.find(fingerprint) is None:
+                    index.add(cluster_id, fingerprint)
+        return index
+
+
+def mention_values(item: MentionItem) -> dict:
+    """The row for a normalised, matched and analysed item."""
+    analysis = item.analysis
+    now = datetime.now(UTC)
+    return {
+        "source_kind": item.source_kind,
+        "external_id": item.external_id,
+        "url": item.url,
+        "title": item.title,
+        "text": item.text,
+        "raw_html": item.raw_html,
+        "author": (item.author or None) and item.author[:200],
+        "author_followers": item.author_followers,
+        "author_verified": item.author_verified,
+        "is_media": bool(item.is_media),
+        "region": analysis.region,
+        "published_at": min(item.published_at or now, now),
+        "fetched_at": now,
+        "stored_at": now,
+        "reposts": item.reposts or 0,
+        "comments": item.comments or 0,
+        "likes": item.likes or 0,
+        "rating": item.rating,
+        "extra": item.extra,
+        "brand": item.brand,
+        "sentiment": analysis.sentiment,
+        "label": analysis.label,
+        "category": analysis.category,
+        "grade": analysis.grade,
+        "reasons": list(analysis.reasons),
+        "keywords": list(analysis.keywords),
+        "tokens": " ".join(analysis.tokens),
+        "fingerprint": analysis.fingerprint,
+    }
+
+
+PIPELINE = (NormalizeStep, BrandMatchStep, AnalyzeStep, StoreStep)
+
+
+def run_pipeline(settings, db, items: Iterable[MentionItem]) -> Counter[str]:
+    """The crawl pipeline without Scrapy (``yuqing import``): returns counts of new, updated and dropped."""
+    steps = [step(settings, db) for step in PIPELINE]
+    outcomes: Counter[str] = Counter()
+    for item in items:
+        try:
+            for step in steps:
+                item = step.process(item)
+        except DropItem as exc:
+            outcomes["unmatched" if "no brand" in str(exc) else "dropped"] += 1
+    outcomes.update(steps[-1].outcomes)
+    return outcomes

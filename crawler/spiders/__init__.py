@@ -1,0 +1,17 @@
+"""Spiders by the name a source gives in its ``spider`` key."""
+
+from __future__ import annotations
+
+import importlib
+
+SPIDERS = {
+    "feed": "crawler.spiders.feed:FeedSpider",
+}
+
+
+def spider_class(name: str):
+    try:
+        module, _, cls = SPIDERS[name].partition(":")
+    except KeyError:
+        raise KeyError(f"unknown spider {name!r} (known: {', '.join(sorted(SPIDERS))})") from None
+    return getattr(importlib.import_module(module), cls)

@@ -1,0 +1,71 @@
+"""What every yuqing spider shares: its source's settings, the parser call, and how a crawl ends when blocked."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+
+import scrapy
+
+from crawler.items import MentionItem
+
+log = logging.getLogger(__name__)
+
+
+class SourceSpider(scrapy.Spider):
+    """A spider bound to one ``[[sources]]`` entry. Subclasses decide which requests to send; parsing is pure."""
+
+    site = "generic"
+
+    def __init__(self, source, settings, **kwargs) -> None:
+        super().__init__(name=source.name, **kwargs)
+        self.source = source
+        self.yuqing = settings
+        self.tz = settings.tz
+        self.now = datetime.now(UTC).astimezone(self.tz)
+        self.lookback_start = self.now - source.lookback
+        self.blocked_reason: str | None = None
+        self.errors: list[str] = []
+
+    @property
+    def cookie(self) -> str | None:
+        return self.source.cookie
+
+    @property
+    def brand_keywords(self) -> list[str]:
+        """What to ask a site's search for: the source's own keywords, else every brand's name and aliases."""
+        if self.source.keywords:
+            return list(self.source.keywords)
+        return [word for brand in self.yuqing.brands for word in brand.keywords]
+
+    def parse_page(self, parser: str, response, **kwargs) -> list[MentionItem]:
+        """Run a site parser on a response; a malformed page is one clear error, and the crawl goes on."""
+        from crawler.parsers import PARSERS, ParseError
+
+        try:
+            mentions = PARSERS[parser](response.body, response.url, now=self.now, tz=self.tz,
+                                       selectors=self.source.selectors or None, **kwargs)
+        except ParseError as exc:
+            self.error(f"{self.source.name}: cannot parse {response.url}: {exc}")
+            return []
+        except Exception as exc:  # a parser bug must not end the crawl of the other pages
+            self.error(f"{self.source.name}: parser {parser} failed on {response.url}: {exc!r}")
+            return []
+        for mention in mentions:
+            mention.source = self.source.name
+            mention.source_kind = self.source.kind
+        return mentions
+
+    def error(self, message: str) -> None:
+        self.errors.append(message)
+        self.logger.error(message)
+        self.crawler.stats.inc_value("yuqing/errors")
+
+    def block(self, reason: str, url: str) -> None:
+        if self.blocked_reason is None:
+            self.blocked_reason = reason
+            self.logger.warning("%s blocked at %s: %s", self.source.name, url, reason)
+            self.crawler.engine.close_spider(self, "blocked")
+
+    def is_recent(self, mention: MentionItem) -> bool:
+        return mention.published_at is None or mention.published_at >= self.lookback_start

@@ -1,0 +1,111 @@
+"""Writing mentions and source health. Idempotent: the same post stored twice is one row."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from storage.models import Mention, Source
+
+# What a re-crawl may change on a stored mention: the counts grow, the rest is what we first saw.
+ENGAGEMENT_FIELDS = ("reposts", "comments", "likes", "author_followers")
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC)
+
+
+def external_key(external_id: str | None, url: str) -> str:
+    """The dedup key within a source: the site's id, else a stable hash of the URL."""
+    if external_id:
+        return external_id[:200]
+    return "url:" + hashlib.sha1(url.encode("utf-8")).hexdigest()
+
+
+def get_or_create_source(session: Session, name: str, kind: str) -> Source:
+    source = session.scalar(select(Source).where(Source.name == name))
+    if source is None:
+        source = Source(name=name, kind=kind, failures=0)
+        try:
+            with session.begin_nested():
+                session.add(source)
+        except IntegrityError:
+            # Another process created it between our select and insert.
+            source = session.scalar(select(Source).where(Source.name == name))
+    elif source.kind != kind:
+        source.kind = kind
+    return source
+
+
+def upsert_mention(session: Session, source: Source, values: Mapping[str, Any]) -> tuple[Mention, bool]:
+    """Insert a mention, or update the engagement counts of the one already stored; returns (row, created)."""
+    key = external_key(values.get("external_id"), values["url"])
+    existing = _find(session, source.id, key, values["url"])
+    if existing is not None:
+        _refresh(existing, values)
+        return existing, False
+    row = Mention(source_id=source.id, **{**values, "external_id": key})
+    try:
+        with session.begin_nested():
+            session.add(row)
+    except IntegrityError:
+        session.expunge(row)
+        existing = _find(session, source.id, key, values["url"])
+        if existing is None:
+            raise
+        _refresh(existing, values)
+        return existing, False
+    return row, True
+
+
+def _find(session: Session, source_id: int, key: str, url: str) -> Mention | None:
+    row = session.scalar(select(Mention).where(Mention.source_id == source_id, Mention.external_id == key))
+    if row is None and url:
+        row = session.scalar(select(Mention).where(Mention.source_id == source_id, Mention.url == url).limit(1))
+    return row
+
+
+def _refresh(row: Mention, values: Mapping[str, Any]) -> None:
+    for field in ENGAGEMENT_FIELDS:
+        value = values.get(field)
+        if value is not None:
+            setattr(row, field, value)
+    if values.get("fetched_at"):
+        row.fetched_at = values["fetched_at"]
+
+
+def record_run(
+    session: Session,
+    source: Source,
+    *,
+    items: int,
+    new: int,
+    error: str | None = None,
+    blocked_reason: str | None = None,
+    blocked_until: datetime | None = None,
+    at: datetime | None = None,
+) -> None:
+    """Note how a crawl of ``source`` went: success, error, or blocked until a back-off time."""
+    at = at or now_utc()
+    source.last_run_at = at
+    source.items_last_run = items
+    source.new_last_run = new
+    if blocked_reason:
+        source.blocked_reason = blocked_reason
+        source.blocked_until = blocked_until
+        source.blocked_at = at
+    if error or blocked_reason:
+        source.last_error = error or f"blocked: {blocked_reason}"
+        source.last_error_at = at
+        source.failures = (source.failures or 0) + 1
+    else:
+        source.last_success_at = at
+        source.failures = 0
+        source.blocked_until = None
+        source.blocked_reason = None

@@ -1,0 +1,120 @@
+"""Storage on SQLite (WAL) and the real PostgreSQL server: aware UTC dates, idempotent upserts, source health."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import func, select, text
+
+from storage.models import Mention, Source
+from storage.repo import get_or_create_source, record_run, upsert_mention
+
+BEIJING = timezone(timedelta(hours=8))
+
+
+def mention(external_id: str | None = "p1", url: str = "http://example.cn/p1", **overrides) -> dict:
+    now = datetime.now(UTC)
+    values = {
+        "source_kind": "forum", "external_id": external_id, "url": url, "title": "青禾电饭煲内胆脱落",
+        "text": "用了半年内胆涂层脱落", "author": "网友A", "published_at": datetime(2026, 11, 20, 9, 30, tzinfo=BEIJING),
+        "fetched_at": now, "stored_at": now, "reposts": 1, "comments": 2, "likes": 3, "brand": "青禾",
+        "sentiment": 0.1, "label": "negative", "category": "产品质量", "grade": "一般", "reasons": [],
+        "keywords": ["内胆"], "tokens": "内胆 涂层 脱落", "extra": {"floor": 1}, "is_media": False,
+    }
+    values.update(overrides)
+    return values
+
+
+def test_published_at_comes_back_as_the_same_aware_utc_moment(database):
+    with database.session() as session:
+        source = get_or_create_source(session, "forum-a", "forum")
+        row, created = upsert_mention(session, source, mention())
+        row_id = row.id
+    assert created
+    with database.session() as session:
+        stored = session.get(Mention, row_id)
+        assert stored.published_at == datetime(2026, 11, 20, 1, 30, tzinfo=UTC)
+        assert stored.published_at.tzinfo is not None
+        assert stored.extra == {"floor": 1} and stored.keywords == ["内胆"]
+
+
+def test_same_post_stored_twice_is_one_row_with_updated_counts(database):
+    with database.session() as session:
+        source = get_or_create_source(session, "forum-a", "forum")
+        upsert_mention(session, source, mention())
+    with database.session() as session:
+        source = get_or_create_source(session, "forum-a", "forum")
+        row, created = upsert_mention(session, source, mention(reposts=40, comments=50, likes=60))
+    assert not created
+    with database.session() as session:
+        assert session.scalar(select(func.count()).select_from(Mention)) == 1
+        stored = session.scalar(select(Mention))
+        assert (stored.reposts, stored.comments, stored.likes) == (40, 50, 60)
+        assert stored.title == "青禾电饭煲内胆脱落"
+
+
+def test_url_is_the_key_when_a_site_gives_no_id(database):
+    with database.session() as session:
+        source = get_or_create_source(session, "news", "news")
+        _, first = upsert_mention(session, source, mention(external_id=None, url="http://n.example.cn/a.html"))
+        _, second = upsert_mention(session, source, mention(external_id=None, url="http://n.example.cn/a.html"))
+        _, third = upsert_mention(session, source, mention(external_id=None, url="http://n.example.cn/b.html"))
+    assert (first, second, third) == (True, False, True)
+
+
+def test_same_external_id_on_two_sources_is_two_rows(database):
+    with database.session() as session:
+        a = get_or_create_source(session, "a", "forum")
+        b = get_or_create_source(session, "b", "social")
+        upsert_mention(session, a, mention())
+        upsert_mention(session, b, mention(source_kind="social"))
+    with database.session() as session:
+        assert session.scalar(select(func.count()).select_from(Mention)) == 2
+
+
+def test_naive_datetimes_are_refused(database):
+    with pytest.raises(Exception, match="naive datetime"), database.session() as session:
+        source = get_or_create_source(session, "a", "forum")
+        upsert_mention(session, source, mention(published_at=datetime(2026, 11, 20, 9, 30)))
+
+
+def test_a_failed_write_loses_nothing_already_stored(database):
+    with database.session() as session:
+        source = get_or_create_source(session, "a", "forum")
+        upsert_mention(session, source, mention())
+    with pytest.raises(Exception), database.session() as session:
+        source = get_or_create_source(session, "a", "forum")
+        upsert_mention(session, source, mention(external_id="p2", url="http://example.cn/p2"))
+        upsert_mention(session, source, mention(external_id="p3", url="http://example.cn/p3", published_at=None))
+    with database.session() as session:
+        assert session.scalars(select(Mention.external_id)).all() == ["p1"]
+
+
+def test_record_run_tracks_success_errors_and_blocking(database):
+    at = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
+    with database.session() as session:
+        source = get_or_create_source(session, "weibo", "social")
+        record_run(session, source, items=10, new=4, at=at)
+        record_run(session, source, items=0, new=0, blocked_reason="HTTP 418", at=at + timedelta(minutes=5),
+                   blocked_until=at + timedelta(hours=2))
+    with database.session() as session:
+        source = session.scalar(select(Source).where(Source.name == "weibo"))
+        assert source.last_success_at == at
+        assert source.blocked_until == at + timedelta(hours=2)
+        assert source.last_error == "blocked: HTTP 418" and source.failures == 1
+        record_run(session, source, items=3, new=1, at=at + timedelta(hours=3))
+    with database.session() as session:
+        source = session.scalar(select(Source).where(Source.name == "weibo"))
+        assert source.blocked_until is None and source.failures == 0
+
+
+def test_sqlite_runs_in_wal_mode(sqlite_database):
+    with sqlite_database.engine.connect() as connection:
+        assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+
+
+def test_upgrade_is_repeatable(database):
+    database.upgrade()
+    with database.session() as session:
+        assert session.scalar(select(func.count()).select_from(Source)) == 0

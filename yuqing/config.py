@@ -1,0 +1,168 @@
+"""The one settings model. Loaded and validated once at start-up, then passed in; no other module reads the file.
+
+Every section is strict (unknown keys are errors) so a typo fails at start-up with the key named, not at 3 a.m.
+Secrets never live in the file: keys ending in ``_env`` name the environment variable that holds them.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+SOURCE_KINDS = ("social", "forum", "complaint", "review", "news")
+SourceKind = Literal["social", "forum", "complaint", "review", "news"]
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d|w)?\s*$")
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def parse_duration(value: object) -> timedelta:
+    """``90`` (seconds), ``"30s"``, ``"15m"``, ``"2h"``, ``"7d"``, ``"1w"`` -> timedelta."""
+    if isinstance(value, timedelta):
+        return value
+    if isinstance(value, bool):
+        raise ValueError("expected a duration such as 30s, 15m, 2h or 7d")
+    if isinstance(value, int | float):
+        seconds = float(value)
+    elif isinstance(value, str) and (match := _DURATION.match(value)):
+        seconds = float(match.group(1)) * _UNIT_SECONDS[match.group(2) or "s"]
+    else:
+        raise ValueError("expected a duration such as 30s, 15m, 2h or 7d")
+    if seconds < 0:
+        raise ValueError("a duration cannot be negative")
+    return timedelta(seconds=seconds)
+
+
+Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class StorageSettings(Section):
+    url: str = "sqlite:///var/yuqing.db"
+    retention: Duration = timedelta(days=365)
+
+
+class BrandSettings(Section):
+    name: str = Field(min_length=1)
+    aliases: list[str] = []
+    must: list[str] = []
+    exclude: list[str] = []
+    regex: str | None = None
+
+    @field_validator("regex")
+    @classmethod
+    def _compiles(cls, value: str | None) -> str | None:
+        if value:
+            try:
+                re.compile(value)
+            except re.error as exc:
+                raise ValueError(f"not a valid regular expression: {exc}") from None
+        return value
+
+    @property
+    def keywords(self) -> list[str]:
+        """The words a platform search is asked for: the name and every alias."""
+        return [self.name, *[a for a in self.aliases if a != self.name]]
+
+
+class SourceSettings(Section):
+    name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
+    kind: SourceKind
+    spider: str = Field(min_length=1)
+    urls: list[str] = []
+    base_url: str | None = None
+    keywords: list[str] = []
+    forums: list[str] = []
+    interval: Duration = timedelta(minutes=30)
+    enabled: bool = True
+    max_pages: int = Field(default=5, ge=1, le=1000)
+    lookback: Duration = timedelta(days=7)
+    backoff: Duration = timedelta(hours=2)
+    delay: float = Field(default=1.0, ge=0)
+    obey_robots: bool = True
+    cookie_env: str | None = None
+    selectors: dict[str, str] = {}
+
+    @property
+    def cookie(self) -> str | None:
+        return os.environ.get(self.cookie_env) if self.cookie_env else None
+
+
+class NlpSettings(Section):
+    model: str = "default"
+    neutral_band: float = Field(default=0.15, ge=0, lt=0.5)
+
+
+class Settings(Section):
+    timezone: str = "Asia/Shanghai"
+    storage: StorageSettings = StorageSettings()
+    nlp: NlpSettings = NlpSettings()
+    brands: list[BrandSettings] = []
+    sources: list[SourceSettings] = []
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}") from None
+        return value
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> Settings:
+        for label, names in (("brands", [b.name for b in self.brands]), ("sources", [s.name for s in self.sources])):
+            dupes = sorted({n for n in names if names.count(n) > 1})
+            if dupes:
+                raise ValueError(f"{label}: duplicate name {dupes[0]!r}")
+        return self
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def source(self, name: str) -> SourceSettings:
+        for source in self.sources:
+            if source.name == name:
+                return source
+        known = ", ".join(s.name for s in self.sources) or "none configured"
+        raise SettingsError(f"unknown source {name!r} (known: {known})")
+
+
+class SettingsError(Exception):
+    """A settings problem, worded as the one line the user sees."""
+
+
+def _describe(error: dict, path: Path) -> str:
+    location = ""
+    for part in error["loc"]:
+        location += f"[{part}]" if isinstance(part, int) else (f".{part}" if location else str(part))
+    message = error["msg"].removeprefix("Value error, ")
+    if error["type"] == "extra_forbidden":
+        message = "unknown key"
+    return f"{path}: {location or '(top level)'}: {message}"
+
+
+def load_settings(path: str | os.PathLike[str]) -> Settings:
+    """Read and validate a settings file; every problem becomes one :class:`SettingsError` line."""
+    path = Path(path)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise SettingsError(f"{path}: settings file not found") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise SettingsError(f"{path}: not valid TOML: {exc}") from None
+    try:
+        return Settings.model_validate(raw)
+    except ValidationError as exc:
+        raise SettingsError(_describe(exc.errors()[0], path)) from None
