@@ -2,7 +2,8 @@
 
 Every step works on a :class:`~crawler.items.MentionItem` through ``process(item)`` so ``yuqing import`` runs the
 same steps without Scrapy; the Scrapy hooks are thin wrappers that read the wiring from the crawler settings
-(``YUQING_SETTINGS``: the validated settings, ``YUQING_DB``: the database) and count outcomes in the stats.
+(``crawler.yuqing_settings``: the validated settings, ``crawler.yuqing_db``: the database, both set
+by ``crawler.run``) and count outcomes in the stats.
 """
 
 from __future__ import annotations
@@ -56,10 +57,10 @@ class Step:
 
     @classmethod
     def from_crawler(cls, crawler):
-        settings = crawler.settings.get("YUQING_SETTINGS")
+        settings = getattr(crawler, "yuqing_settings", None)
         if settings is None:
-            raise NotConfigured("YUQING_SETTINGS is not set: crawls are started by `yuqing crawl`")
-        step = cls(settings, crawler.settings.get("YUQING_DB"))
+            raise NotConfigured("no yuqing settings on the crawler: crawls are started by `yuqing crawl`")
+        step = cls(settings, getattr(crawler, "yuqing_db", None))
         step.stats = crawler.stats
         return step
 
@@ -71,7 +72,7 @@ class Step:
     def process(self, item: MentionItem) -> MentionItem:
         raise NotImplementedError
 
-    def process_item(self, item: MentionItem, spider) -> MentionItem:
+    def process_item(self, item: MentionItem) -> MentionItem:
         return self.process(item)
 
 
@@ -139,7 +140,7 @@ class StoreStep(Step):
     def __init__(self, settings, db=None) -> None:
         super().__init__(settings, db)
         if db is None:
-            raise NotConfigured("YUQING_DB is not set")
+            raise NotConfigured("no database on the crawler: crawls are started by `yuqing crawl`")
         self.stories = None
         self.outcomes: Counter[str] = Counter()
 

@@ -35,11 +35,9 @@ class CrawlResult:
         return not self.errors and not self.blocked_reason and not self.skipped
 
 
-def scrapy_settings(settings, db, source) -> ScrapySettings:
+def scrapy_settings(source) -> ScrapySettings:
     values = ScrapySettings()
     values.setmodule(crawler_settings, priority="project")
-    values.set("YUQING_SETTINGS", settings, priority="cmdline")
-    values.set("YUQING_DB", db, priority="cmdline")
     values.set("DOWNLOAD_DELAY", source.delay, priority="cmdline")
     values.set("ROBOTSTXT_OBEY", source.obey_robots, priority="cmdline")
     values.set("LOG_LEVEL", logging.getLevelName(logging.getLogger().getEffectiveLevel()), priority="cmdline")
@@ -57,8 +55,13 @@ def crawl(settings, db, source_name: str, *, force: bool = False) -> CrawlResult
         if not force and row.blocked_until and row.blocked_until > now:
             return CrawlResult(source.name, skipped=f"blocked until {row.blocked_until.isoformat()}: "
                                                     f"{row.blocked_reason}")
-    process = CrawlerProcess(scrapy_settings(settings, db, source), install_root_handler=False)
+    process = CrawlerProcess(scrapy_settings(source), install_root_handler=False)
+    # Scrapy opens the root logger up to DEBUG; keep its chatter at the level the user asked for.
+    logging.getLogger("scrapy").setLevel(max(logging.getLogger().getEffectiveLevel(), logging.INFO))
     crawler = process.create_crawler(spider_class(source.spider))
+    # Scrapy deep-copies its settings, and a database engine cannot be copied: the pipeline finds them here.
+    crawler.yuqing_settings = settings
+    crawler.yuqing_db = db
     process.crawl(crawler, source=source, settings=settings)
     process.start()
     stats = crawler.stats.get_stats()

@@ -31,6 +31,8 @@ LOG_LEVEL = "INFO"
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 FEED_EXPORT_ENCODING = "utf-8"
+# Nothing may listen on a port during a crawl except what the crawl itself needs.
+EXTENSIONS = {"scrapy.extensions.remote_control.RemoteControl": None}
 
 DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.SourceCookieMiddleware": 540,

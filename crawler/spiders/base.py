@@ -6,6 +6,8 @@ import logging
 from datetime import UTC, datetime
 
 import scrapy
+from scrapy.exceptions import IgnoreRequest
+from scrapy.spidermiddlewares.httperror import HttpError
 
 from crawler.items import MentionItem
 
@@ -26,6 +28,14 @@ class SourceSpider(scrapy.Spider):
         self.lookback_start = self.now - source.lookback
         self.blocked_reason: str | None = None
         self.errors: list[str] = []
+
+    async def start(self):
+        # Scrapy >= 2.13 starts from ``start()``; our spiders list their first requests in ``start_requests``.
+        for request in self.start_requests():
+            yield request
+
+    def start_requests(self):
+        return []
 
     @property
     def cookie(self) -> str | None:
@@ -55,6 +65,18 @@ class SourceSpider(scrapy.Spider):
             mention.source = self.source.name
             mention.source_kind = self.source.kind
         return mentions
+
+    def request(self, url: str, callback, **kwargs) -> scrapy.Request:
+        """A request whose failure (HTTP error, DNS, timeout) is recorded against the source, not just logged."""
+        return scrapy.Request(url, callback=callback, errback=self.failed, **kwargs)
+
+    def failed(self, failure) -> None:
+        if failure.check(IgnoreRequest) and not failure.check(HttpError):
+            return  # blocked or filtered: already recorded by the middleware that ignored it
+        response = getattr(failure.value, "response", None)
+        url = response.url if response is not None else getattr(failure.request, "url", "?")
+        what = f"HTTP {response.status}" if response is not None else failure.getErrorMessage()
+        self.error(f"{self.source.name}: {what} at {url}")
 
     def error(self, message: str) -> None:
         self.errors.append(message)

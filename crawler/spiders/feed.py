@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import scrapy
-
 from crawler.spiders.base import SourceSpider
 
 
@@ -12,7 +10,7 @@ class FeedSpider(SourceSpider):
 
     def start_requests(self):
         for url in self.source.urls:
-            yield scrapy.Request(url, callback=self.parse)
+            yield self.request(url, self.parse)
 
     def parse(self, response):
         for mention in self.parse_page("feed", response):
