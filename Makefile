@@ -20,3 +20,9 @@ test: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+
+bench-alerts: $(STAMP)
+	$(BIN)/python -m bench.alerts
+
+bench-search: $(STAMP)
+	$(BIN)/python -m bench.search

@@ -35,9 +35,20 @@ class CrawlResult:
         return not self.errors and not self.blocked_reason and not self.skipped
 
 
-def scrapy_settings(source) -> ScrapySettings:
+def scrapy_settings(source, redis_url: str | None = None) -> ScrapySettings:
     values = ScrapySettings()
     values.setmodule(crawler_settings, priority="project")
+    if redis_url:
+        values.update({
+            "SCHEDULER": "scrapy_redis.scheduler.Scheduler",
+            "DUPEFILTER_CLASS": "scrapy_redis.dupefilter.RFPDupeFilter",
+            "REDIS_URL": redis_url,
+            "SCHEDULER_QUEUE_KEY": "yuqing:%(spider)s:requests",
+            "SCHEDULER_DUPEFILTER_KEY": "yuqing:%(spider)s:dupefilter",
+            # Pages are fetched again on every run (that is how engagement counts are refreshed), so the shared
+            # queue and fingerprints live for one run of the source, not forever.
+            "SCHEDULER_PERSIST": False,
+        }, priority="cmdline")
     values.set("DOWNLOAD_DELAY", source.delay, priority="cmdline")
     values.set("ROBOTSTXT_OBEY", source.obey_robots, priority="cmdline")
     values.set("LOG_LEVEL", logging.getLevelName(logging.getLogger().getEffectiveLevel()), priority="cmdline")
@@ -55,7 +66,7 @@ def crawl(settings, db, source_name: str, *, force: bool = False) -> CrawlResult
         if not force and row.blocked_until and row.blocked_until > now:
             return CrawlResult(source.name, skipped=f"blocked until {row.blocked_until.isoformat()}: "
                                                     f"{row.blocked_reason}")
-    process = CrawlerProcess(scrapy_settings(source), install_root_handler=False)
+    process = CrawlerProcess(scrapy_settings(source, settings.crawl.redis_url), install_root_handler=False)
     # Scrapy opens the root logger up to DEBUG; keep its chatter at the level the user asked for.
     logging.getLogger("scrapy").setLevel(max(logging.getLogger().getEffectiveLevel(), logging.INFO))
     crawler = process.create_crawler(spider_class(source.spider))

@@ -19,8 +19,6 @@ from demo.world import World
 
 log = logging.getLogger(__name__)
 
-SITE_MODULES = ["demo.sites.feed"]
-
 
 @dataclass
 class DemoRequest:
@@ -42,6 +40,8 @@ Handler = Callable[[DemoRequest, World], DemoResponse]
 
 
 def collect_routes() -> list[tuple[re.Pattern[str], Handler]]:
+    from demo.sites import SITE_MODULES
+
     routes = []
     for name in SITE_MODULES:
         for pattern, handler in importlib.import_module(name).ROUTES:

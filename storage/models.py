@@ -46,6 +46,8 @@ class Mention(Base):
         Index("ix_mentions_brand_published", "brand", "published_at"),
         Index("ix_mentions_brand_stored", "brand", "stored_at"),
         Index("ix_mentions_cluster", "cluster_id"),
+        # Created by the alerts migration: the indicator queries filter on exactly these columns.
+        Index("ix_mentions_alerts", "label", "published_at", "brand", "category", "stored_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

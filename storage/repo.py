@@ -50,7 +50,8 @@ def upsert_mention(session: Session, source: Source, values: Mapping[str, Any]) 
     if existing is not None:
         _refresh(existing, values)
         return existing, False
-    row = Mention(source_id=source.id, **{**values, "external_id": key})
+    counts = {field: values.get(field) or 0 for field in ("reposts", "comments", "likes")}
+    row = Mention(source_id=source.id, **{**values, **counts, "external_id": key})
     try:
         with session.begin_nested():
             session.add(row)

@@ -54,6 +54,17 @@ def test_same_post_stored_twice_is_one_row_with_updated_counts(database):
         assert stored.title == "青禾电饭煲内胆脱落"
 
 
+def test_a_page_without_counts_keeps_the_counts_an_earlier_page_gave(database):
+    with database.session() as session:
+        source = get_or_create_source(session, "heimao", "complaint")
+        upsert_mention(session, source, mention(reposts=7, comments=8, likes=9))
+        row, created = upsert_mention(session, source, mention(reposts=None, comments=None, likes=None))
+        assert not created and (row.reposts, row.comments, row.likes) == (7, 8, 9)
+        fresh, created = upsert_mention(session, source, mention(external_id="p9", url="http://e.cn/9",
+                                                                  reposts=None, comments=None, likes=None))
+        assert created and (fresh.reposts, fresh.comments, fresh.likes) == (0, 0, 0)
+
+
 def test_url_is_the_key_when_a_site_gives_no_id(database):
     with database.session() as session:
         source = get_or_create_source(session, "news", "news")

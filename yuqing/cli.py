@@ -103,4 +103,8 @@ def settings_dir(context: Context) -> Path:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # Run as ``python -m yuqing.cli`` this file is ``__main__``; the commands raise ``yuqing.cli.UserError``,
+    # so the one ``main`` must come from the real module for its except clauses to catch them.
+    from yuqing.cli import main as real_main
+
+    sys.exit(real_main())

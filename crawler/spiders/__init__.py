@@ -6,6 +6,13 @@ import importlib
 
 SPIDERS = {
     "feed": "crawler.spiders.feed:FeedSpider",
+    "weibo": "crawler.spiders.weibo:WeiboSpider",
+    "tieba": "crawler.spiders.tieba:TiebaSpider",
+    "heimao": "crawler.spiders.heimao:HeimaoSpider",
+    "discuz": "crawler.spiders.discuz:DiscuzSpider",
+    "dianping": "crawler.spiders.dianping:DianpingSpider",
+    "zhihu": "crawler.spiders.zhihu:ZhihuSpider",
+    "review": "crawler.spiders.review:ReviewSpider",
 }
 
 

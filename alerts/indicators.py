@@ -1,0 +1,277 @@
+"""Indicators per brand and per complaint category over sliding windows, computed with aggregate SQL.
+
+Four grouped queries cover every brand at once (current windows; regions; story clusters; the baseline days),
+so one evaluation costs the same whatever the number of brands. Category figures are summed into the brand's
+own (全部) figures in Python, except distinct regions and story sizes, which are recounted across categories.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from functools import lru_cache
+
+from sqlalchemy import Select, and_, bindparam, case, func, or_, select
+from sqlalchemy.orm import Session
+
+from alerts.config import ALL_SCOPE, AlertSettings, window_key
+from storage.models import Mention
+from storage.types import UTCDateTime
+
+NEGATIVE = "negative"
+SERIOUS_GRADES = ("严重", "重大")
+GRADE_RANK = {"一般": 0, "严重": 1, "重大": 2}
+DAY = timedelta(days=1)
+ADDITIVE = ("volume", "negative_volume", "serious_count", "major_count", "negative_media", "negative_reach")
+
+
+@dataclass
+class Figures:
+    """The indicators of one (brand, scope) at one moment. ``values`` holds ``<indicator>_<window>``; an
+    indicator that does not apply yet (growth of a quiet brand, share of a handful of mentions) is
+    ``None``."""
+
+    brand: str
+    scope: str
+    values: dict[str, float | None] = field(default_factory=dict)
+    baselines: dict[str, float] = field(default_factory=dict)
+    baseline_floor: float = 1.0
+    max_grade: str | None = None
+
+    def get(self, name: str) -> float | None:
+        return self.values.get(name)
+
+
+@dataclass
+class _Counts:
+    """Raw per-window counts for one (brand, category) before they become indicators."""
+
+    by_window: dict[timedelta, dict[str, float]] = field(
+        default_factory=lambda: defaultdict(lambda: defaultdict(float))
+    )
+    regions: dict[timedelta, set[str]] = field(default_factory=lambda: defaultdict(set))
+    baseline_days: dict[timedelta, list[float]] = field(default_factory=dict)
+    stories: dict[timedelta, dict[int, float]] = field(
+        default_factory=lambda: defaultdict(lambda: defaultdict(float))
+    )
+
+
+def measure(
+    session: Session, settings: AlertSettings, now: datetime, *, live: bool = True
+) -> dict[tuple[str, str], Figures]:
+    """Figures for every brand with mentions in the longest window or its baseline days, keyed (brand, scope).
+
+    Only mentions published by ``now`` count; ``live`` also requires them to have been stored by ``now``,
+    which a replay of history (backtest) cannot ask: the rows were stored later than they were published.
+    """
+    windows = settings.windows
+    statements = _statements(tuple(windows), settings.baseline_days, _weights(settings), live)
+    days = range(1, settings.baseline_days + 1)
+    params = {
+        "now": now,
+        "longest": now - windows[-1],
+        "baseline_start": now - settings.baseline_days * DAY - windows[-1],
+        "baseline_end": now - DAY,
+    }
+    for i, window in enumerate(windows):
+        params[f"w{i}"] = now - window
+        for day in days:
+            params[f"w{i}d{day}_lo"] = now - day * DAY - window
+            params[f"w{i}d{day}_hi"] = now - day * DAY
+    per_category: dict[tuple[str, str | None], _Counts] = defaultdict(_Counts)
+
+    width = len(ADDITIVE)
+    for brand, category, *sums in session.execute(statements.current, params):
+        counts = per_category[(brand, category)]
+        for i, window in enumerate(windows):
+            for name, value in zip(ADDITIVE, sums[i * width : (i + 1) * width], strict=True):
+                counts.by_window[window][name] += float(value or 0)
+    # The latest negative mention per region says in which windows the region appears: one row per region.
+    for brand, category, region, latest in session.execute(statements.regions, params):
+        for window in windows:
+            if latest > now - window:
+                per_category[(brand, category)].regions[window].add(region)
+    for brand, category, cluster_id, *sizes in session.execute(statements.stories, params):
+        for window, size in zip(windows, sizes, strict=True):
+            if size:
+                per_category[(brand, category)].stories[window][cluster_id] += float(size)
+    for brand, category, *sums in session.execute(statements.baselines, params):
+        counts = per_category[(brand, category)]
+        for i, window in enumerate(windows):
+            counts.baseline_days[window] = [float(v or 0) for v in sums[i * len(days) : (i + 1) * len(days)]]
+
+    figures: dict[tuple[str, str], Figures] = {}
+    brands: dict[str, list[tuple[str | None, _Counts]]] = defaultdict(list)
+    for (brand, category), counts in per_category.items():
+        brands[brand].append((category, counts))
+    for brand, parts in brands.items():
+        total = _merge([counts for _, counts in parts], windows)
+        figures[(brand, ALL_SCOPE)] = _figures(brand, ALL_SCOPE, total, total, settings)
+        if settings.category_alerts:
+            for category, counts in parts:
+                if category:
+                    figures[(brand, category)] = _figures(brand, category, counts, total, settings)
+    return figures
+
+
+def reach_expression(settings: AlertSettings):
+    return _reach(_weights(settings))
+
+
+def _weights(settings: AlertSettings) -> tuple[float, float, float, float]:
+    w = settings.reach_weights
+    return (w.followers, w.reposts, w.comments, w.likes)
+
+
+def _reach(weights: tuple[float, float, float, float]):
+    followers, reposts, comments, likes = weights
+    return (
+        func.coalesce(Mention.author_followers, 0) * followers
+        + Mention.reposts * reposts
+        + Mention.comments * comments
+        + Mention.likes * likes
+    )
+
+
+@dataclass(frozen=True)
+class _Statements:
+    current: Select
+    regions: Select
+    stories: Select
+    baselines: Select
+
+
+def _at(name: str):
+    return bindparam(name, type_=UTCDateTime())
+
+
+@lru_cache(maxsize=16)
+def _statements(
+    windows: tuple[timedelta, ...], baseline_days: int, weights: tuple[float, float, float, float], live: bool
+) -> _Statements:
+    """The four grouped queries, built once with the times as bound parameters: building SQLAlchemy
+    expressions costs more than running them on a quiet database, and a backtest runs them thousands of
+    times."""
+    negative = Mention.label == NEGATIVE
+    media = or_(Mention.source_kind == "news", Mention.is_media.is_(True))
+    reach = _reach(weights)
+    visible = [Mention.published_at <= _at("now")]
+    if live:
+        visible.append(Mention.stored_at <= _at("now"))
+    recent = [Mention.published_at > _at("longest"), *visible]
+
+    columns = []
+    for i in range(len(windows)):
+        inside = and_(negative, Mention.published_at > _at(f"w{i}"))
+        columns += [
+            func.sum(case((Mention.published_at > _at(f"w{i}"), 1), else_=0)),
+            func.sum(case((inside, 1), else_=0)),
+            func.sum(case((and_(inside, Mention.grade.in_(SERIOUS_GRADES)), 1), else_=0)),
+            func.sum(case((and_(inside, Mention.grade == "重大"), 1), else_=0)),
+            func.sum(case((and_(inside, media), 1), else_=0)),
+            func.sum(case((inside, reach), else_=0)),
+        ]
+    current = (
+        select(Mention.brand, Mention.category, *columns)
+        .where(*recent)
+        .group_by(Mention.brand, Mention.category)
+    )
+    regions = (
+        select(Mention.brand, Mention.category, Mention.region, func.max(Mention.published_at))
+        .where(*recent, negative, Mention.region.is_not(None), Mention.region != "")
+        .group_by(Mention.brand, Mention.category, Mention.region)
+    )
+    # Singleton stories are left out (HAVING): a story of one mention needs no row to be known.
+    sizes = [func.sum(case((Mention.published_at > _at(f"w{i}"), 1), else_=0)) for i in range(len(windows))]
+    stories = (
+        select(Mention.brand, Mention.category, Mention.cluster_id, *sizes)
+        .where(*recent, negative, Mention.cluster_id.is_not(None))
+        .group_by(Mention.brand, Mention.category, Mention.cluster_id)
+        .having(func.count() > 1)
+    )
+    # Negative counts of the same window on each trailing day: yesterday at this time, the day before...
+    trailing = [
+        func.sum(
+            case(
+                (
+                    and_(
+                        Mention.published_at > _at(f"w{i}d{day}_lo"),
+                        Mention.published_at <= _at(f"w{i}d{day}_hi"),
+                    ),
+                    1,
+                ),
+                else_=0,
+            )
+        )
+        for i in range(len(windows))
+        for day in range(1, baseline_days + 1)
+    ]
+    baselines = (
+        select(Mention.brand, Mention.category, *trailing)
+        .where(
+            Mention.published_at > _at("baseline_start"),
+            Mention.published_at <= _at("baseline_end"),
+            negative,
+            *visible,
+        )
+        .group_by(Mention.brand, Mention.category)
+    )
+    return _Statements(current, regions, stories, baselines)
+
+
+def _merge(parts: list[_Counts], windows: list[timedelta]) -> _Counts:
+    total = _Counts()
+    for part in parts:
+        for window in windows:
+            for name, value in part.by_window[window].items():
+                total.by_window[window][name] += value
+            total.regions[window] |= part.regions[window]
+            for cluster_id, size in part.stories[window].items():
+                total.stories[window][cluster_id] += size
+            days = part.baseline_days.get(window)
+            if days:
+                mine = total.baseline_days.setdefault(window, [0.0] * len(days))
+                total.baseline_days[window] = [a + b for a, b in zip(mine, days, strict=True)]
+    return total
+
+
+def _figures(
+    brand: str, scope: str, counts: _Counts, brand_total: _Counts, settings: AlertSettings
+) -> Figures:
+    figures = Figures(brand, scope, baseline_floor=settings.baseline_floor)
+    top_rank = -1
+    for window in settings.windows:
+        suffix = window_key(window)
+        sums = counts.by_window[window]
+        negative = sums["negative_volume"]
+        volume = brand_total.by_window[window]["volume"]
+        # The median of the trailing days: one earlier crisis day does not raise the bar for the next one.
+        baseline = statistics.median(counts.baseline_days.get(window) or [0.0])
+        figures.baselines[suffix] = baseline
+        figures.values.update(
+            {
+                f"negative_volume_{suffix}": negative,
+                f"negative_share_{suffix}": (negative / volume)
+                if volume >= settings.min_volume_for_share
+                else None,
+                f"growth_{suffix}": (
+                    negative / max(baseline, settings.baseline_floor)
+                    if negative >= settings.min_negative_for_growth
+                    else None
+                ),
+                f"serious_count_{suffix}": sums["serious_count"],
+                f"major_count_{suffix}": sums["major_count"],
+                f"regions_{suffix}": float(len(counts.regions[window])),
+                f"negative_media_{suffix}": sums["negative_media"],
+                f"negative_reach_{suffix}": sums["negative_reach"],
+                f"largest_story_{suffix}": max(
+                    counts.stories[window].values(), default=1.0 if negative else 0.0
+                ),
+            }
+        )
+        rank = 2 if sums["major_count"] else 1 if sums["serious_count"] else 0 if negative else -1
+        top_rank = max(top_rank, rank)
+    figures.max_grade = {0: "一般", 1: "严重", 2: "重大"}.get(top_rank)
+    return figures
