@@ -103,12 +103,53 @@ class NlpSettings(Section):
     neutral_band: float = Field(default=0.15, ge=0, lt=0.5)
 
 
+class CrawlSettings(Section):
+    """Settings shared by every crawl."""
+
+    # When the variable it names holds a redis URL, crawls share a scrapy-redis request queue and duplicate
+    # filter, so several crawler processes (on one machine or many) split one source's pages between them.
+    redis_url_env: str | None = None
+
+    @property
+    def redis_url(self) -> str | None:
+        return os.environ.get(self.redis_url_env) if self.redis_url_env else None
+
+
+class SchedulerSettings(Section):
+    """The daemon (``yuqing run``): how long a crawl may take, how runs are spread, what a late run may still do."""
+
+    crawl_timeout: Duration = timedelta(minutes=15)
+    crawl_timeouts: dict[str, Duration] = {}
+    # Sources sharing an interval would otherwise all start in the same second and hit the CPU (and a site) at once.
+    jitter: Duration = timedelta(seconds=30)
+    misfire_grace: Duration = timedelta(minutes=15)
+    max_parallel_crawls: int = Field(default=2, ge=1, le=32)
+    outbox_interval: Duration = timedelta(seconds=30)
+    retention_time: str = Field(default="03:30", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    stop_grace: Duration = timedelta(seconds=60)
+
+    def crawl_timeout_for(self, source: str) -> timedelta:
+        return self.crawl_timeouts.get(source, self.crawl_timeout)
+
+
+# Imported here, after Section and Duration exist, because alerts.config builds on them.
+from alerts.config import AlertSettings, MailSettings  # noqa: E402
+from digest.config import DigestSettings  # noqa: E402
+from web.config import WebSettings  # noqa: E402
+
+
 class Settings(Section):
     timezone: str = "Asia/Shanghai"
     storage: StorageSettings = StorageSettings()
     nlp: NlpSettings = NlpSettings()
+    crawl: CrawlSettings = CrawlSettings()
+    scheduler: SchedulerSettings = SchedulerSettings()
     brands: list[BrandSettings] = []
     sources: list[SourceSettings] = []
+    alerts: AlertSettings = AlertSettings()
+    mail: MailSettings = MailSettings()
+    web: WebSettings = WebSettings()
+    digest: DigestSettings = DigestSettings()
 
     @field_validator("timezone")
     @classmethod
