@@ -267,6 +267,10 @@ def import_command(args, context) -> int:
     for error in errors:
         print(error, file=sys.stderr)
     outcomes = run_pipeline(settings, context.db, items) if items else {}
+    if outcomes.get("new") or outcomes.get("updated"):
+        from search.index import sync
+
+        sync(context.db.engine)
     print(
         f"导入 {len(items)} 条：新增 {outcomes.get('new', 0)}，更新 {outcomes.get('updated', 0)}，"
         f"未匹配品牌 {outcomes.get('unmatched', 0)}，丢弃 {outcomes.get('dropped', 0)}，错误行 {len(errors)}"

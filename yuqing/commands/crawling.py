@@ -25,6 +25,10 @@ def crawl_command(args, context) -> int:
     if not source.enabled and not args.force:
         raise UserError(f"source {source.name!r} is disabled in {context.settings_path} (use --force)")
     result = crawl(settings, context.db, source.name, force=args.force)
+    if result.new or result.updated:
+        from search.index import sync
+
+        sync(context.db.engine)  # fold the new rows into the search index while they are few
     if result.skipped:
         print(f"{source.name}: skipped, {result.skipped}")
         return 0
