@@ -8,7 +8,6 @@ STAMP := $(VENV)/.installed
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
@@ -21,8 +20,19 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
+bench-crawl: $(STAMP)
+	$(BIN)/python -m bench.crawl
+
 bench-alerts: $(STAMP)
 	$(BIN)/python -m bench.alerts
+
+# Rebuilds nlp/models/sentiment.marshal.gz and its MODEL_CARD.md from ../shared/data/sentiment/ (deterministic).
+.PHONY: model
+model: $(STAMP)
+	$(BIN)/python -m nlp.train
+
+bench-nlp: $(STAMP)
+	$(BIN)/python -m bench.nlp
 
 bench-search: $(STAMP)
 	$(BIN)/python -m bench.search

@@ -91,3 +91,11 @@ def test_secrets_come_from_the_environment(write_settings, monkeypatch):
     assert source.cookie is None
     monkeypatch.setenv("W_COOKIE", "SUB=abc")
     assert source.cookie == "SUB=abc"
+
+
+def test_shipped_settings_files_are_valid():
+    from tests.conftest import ROOT
+
+    settings = load_settings(ROOT / "settings.toml")
+    assert settings.brands and settings.sources
+    assert not any(source.enabled for source in settings.sources), "real sites stay off until a user enables them"
