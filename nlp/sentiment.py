@@ -1,0 +1,115 @@
+"""The sentiment model: snownlp's Naive Bayes over our features, with a fitted weight per feature group.
+
+The file keeps snownlp's own ``Bayes`` state (the counts ``Bayes.save`` writes), so the model can be handed
+back to snownlp (``to_snownlp_bayes``). Scoring does not go through ``Bayes.classify``: that recomputes
+every log-probability on each call, while here each feature's log-odds, already multiplied by its group's
+weight, sits in one dict and a text's score is one sum. Features the training never saw are skipped
+rather than given snownlp's add-one penalty, which only measures how much text each class had.
+"""
+
+from __future__ import annotations
+
+import gzip
+import marshal
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from itertools import repeat
+from pathlib import Path
+
+from snownlp.classification.bayes import Bayes
+from snownlp.utils.frequency import AddOneProb
+
+from nlp.features import GROUPS, feature_group
+
+FORMAT = "yuqing-sentiment/1"
+DEFAULT_MODEL_PATH = Path(__file__).parent / "models" / "sentiment.marshal.gz"
+POSITIVE, NEGATIVE = "pos", "neg"
+
+
+class ModelError(ValueError):
+    """A file that is not a sentiment model of ours."""
+
+
+@dataclass
+class SentimentModel:
+    bayes: Bayes
+    group_weights: tuple[float, ...] = tuple(1.0 for _ in GROUPS)
+    bias: float = 0.0
+    metadata: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.weights = self._weighted_log_odds()
+
+    def _weighted_log_odds(self) -> dict[str, float]:
+        positive, negative = self.bayes.d[POSITIVE], self.bayes.d[NEGATIVE]
+        log_pos_total, log_neg_total = math.log(positive.getsum()), math.log(negative.getsum())
+        weights: dict[str, float] = {}
+        for feature in positive.d.keys() | negative.d.keys():
+            log_odds = (math.log(positive.d.get(feature, positive.none)) - log_pos_total) - (
+                math.log(negative.d.get(feature, negative.none)) - log_neg_total
+            )
+            weights[feature] = log_odds * self.group_weights[feature_group(feature)]
+        return weights
+
+    def log_odds(self, features: Iterable[str]) -> float:
+        """log P(positive) / P(negative) of a text given its features."""
+        # map() with a repeated default calls dict.get in C: the hot loop of the whole analysis.
+        return self.bias + sum(map(self.weights.get, features, repeat(0.0)))
+
+    def probability(self, features: Iterable[str]) -> float:
+        """P(positive) of a text given its features."""
+        score = self.log_odds(features)
+        if score < -30.0:
+            return 0.0
+        return 1.0 / (1.0 + math.exp(-score))
+
+    def to_snownlp_bayes(self) -> Bayes:
+        return self.bayes
+
+    def save(self, path: str | Path) -> None:
+        state = {
+            "format": FORMAT,
+            "bayes": {"total": self.bayes.total, "d": {k: v.__dict__ for k, v in self.bayes.d.items()}},
+            "groups": list(GROUPS),
+            "group_weights": list(self.group_weights),
+            "bias": self.bias,
+            "metadata": self.metadata,
+        }
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # mtime=0 keeps the file byte-identical across rebuilds from the same data.
+        with open(path, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as handle:
+            handle.write(marshal.dumps(state))
+
+
+def load_model(path: str | Path | None = None) -> SentimentModel:
+    """Load a model written by ``SentimentModel.save`` (the shipped one when ``path`` is None)."""
+    path = Path(path) if path is not None else DEFAULT_MODEL_PATH
+    try:
+        with gzip.open(path, "rb") as handle:
+            state = marshal.loads(handle.read())
+    except FileNotFoundError as exc:
+        raise ModelError(f"{path}: no such model file") from exc
+    except (OSError, EOFError, ValueError, TypeError) as exc:
+        raise ModelError(f"{path}: not a sentiment model file ({exc})") from exc
+    if not isinstance(state, dict) or state.get("format") != FORMAT:
+        raise ModelError(f"{path}: not a {FORMAT} model file")
+    if tuple(state["groups"]) != GROUPS:
+        raise ModelError(f"{path}: built with other feature groups {state['groups']}; retrain it")
+    return SentimentModel(
+        bayes=bayes_from_state(state["bayes"]),
+        group_weights=tuple(state["group_weights"]),
+        bias=state["bias"],
+        metadata=state.get("metadata", {}),
+    )
+
+
+def bayes_from_state(state: dict) -> Bayes:
+    """A snownlp ``Bayes`` from the dict its ``save`` writes (what ``Bayes.load`` does, without a file)."""
+    bayes = Bayes()
+    bayes.total = state["total"]
+    for label, counts in state["d"].items():
+        bayes.d[label] = AddOneProb()
+        bayes.d[label].__dict__ = counts
+    return bayes
