@@ -17,10 +17,12 @@ from dataclasses import dataclass, field
 from itertools import repeat
 from pathlib import Path
 
-from snownlp.classification.bayes import Bayes
-from snownlp.utils.frequency import AddOneProb
+from typing import TYPE_CHECKING, Any
 
 from nlp.features import GROUPS, feature_group
+
+if TYPE_CHECKING:
+    from snownlp.classification.bayes import Bayes
 
 FORMAT = "yuqing-sentiment/1"
 DEFAULT_MODEL_PATH = Path(__file__).parent / "models" / "sentiment.marshal.gz"
@@ -31,9 +33,31 @@ class ModelError(ValueError):
     """A file that is not a sentiment model of ours."""
 
 
+class _StoredCounts:
+    """One class's counts as snownlp's ``AddOneProb`` keeps them (``d``, ``total``, ``none``)."""
+
+    def __init__(self, counts: dict[str, Any]) -> None:
+        self.__dict__.update(counts)
+
+    def getsum(self) -> float:
+        return self.total
+
+
+class _StoredBayes:
+    """snownlp's ``Bayes`` state as read from a model file.
+
+    Importing snownlp loads its own segmentation and tagging models (about 3 s); scoring needs only the counts,
+    so a crawl process starts without it and snownlp is imported when a real ``Bayes`` is asked for.
+    """
+
+    def __init__(self, state: dict[str, Any]) -> None:
+        self.total = state["total"]
+        self.d = {label: _StoredCounts(counts) for label, counts in state["d"].items()}
+
+
 @dataclass
 class SentimentModel:
-    bayes: Bayes
+    bayes: Bayes | _StoredBayes
     group_weights: tuple[float, ...] = tuple(1.0 for _ in GROUPS)
     bias: float = 0.0
     metadata: dict = field(default_factory=dict)
@@ -65,6 +89,9 @@ class SentimentModel:
         return 1.0 / (1.0 + math.exp(-score))
 
     def to_snownlp_bayes(self) -> Bayes:
+        if isinstance(self.bayes, _StoredBayes):
+            self.bayes = bayes_from_state({"total": self.bayes.total,
+                                           "d": {k: v.__dict__ for k, v in self.bayes.d.items()}})
         return self.bayes
 
     def save(self, path: str | Path) -> None:
@@ -98,7 +125,7 @@ def load_model(path: str | Path | None = None) -> SentimentModel:
     if tuple(state["groups"]) != GROUPS:
         raise ModelError(f"{path}: built with other feature groups {state['groups']}; retrain it")
     return SentimentModel(
-        bayes=bayes_from_state(state["bayes"]),
+        bayes=_StoredBayes(state["bayes"]),
         group_weights=tuple(state["group_weights"]),
         bias=state["bias"],
         metadata=state.get("metadata", {}),
@@ -107,6 +134,9 @@ def load_model(path: str | Path | None = None) -> SentimentModel:
 
 def bayes_from_state(state: dict) -> Bayes:
     """A snownlp ``Bayes`` from the dict its ``save`` writes (what ``Bayes.load`` does, without a file)."""
+    from snownlp.classification.bayes import Bayes
+    from snownlp.utils.frequency import AddOneProb
+
     bayes = Bayes()
     bayes.total = state["total"]
     for label, counts in state["d"].items():
