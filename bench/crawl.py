@@ -99,7 +99,7 @@ def settings_text(base: str, workdir: Path, pages: int) -> str:
     for name, spider, kind, extra in sources:
         text += (
             f'[[sources]]\nname = "{name}"\nkind = "{kind}"\nspider = "{spider}"\nbase_url = "{base}"\n'
-            f'delay = 0\nmax_pages = {pages}\nlookback = "30d"\n{extra}\n'
+            f'delay = 0\nthrottle = false\nmax_pages = {pages}\nlookback = "30d"\n{extra}\n'
         )
         if spider == "review":
             text += "[sources.selectors]\n" + "".join(f'{k} = "{v}"\n' for k, v in SELECTORS.items())

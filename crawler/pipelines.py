@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from collections import Counter
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
@@ -17,6 +18,7 @@ from functools import lru_cache
 
 from scrapy.exceptions import DropItem, NotConfigured
 from sqlalchemy import select
+from sqlalchemy.orm import object_session
 from w3lib.html import remove_tags, replace_entities
 
 from crawler.brands import BrandMatcher
@@ -135,7 +137,15 @@ class AnalyzeStep(Step):
 
 
 class StoreStep(Step):
-    """Stores the mention (idempotently) and files it into its story cluster."""
+    """Stores mentions (idempotently) in small batches and files each into its story cluster.
+
+    One transaction per mention made the database, not the sites, the limit of a crawl; a batch is written
+    when it reaches ``BATCH_SIZE`` items or ``BATCH_SECONDS`` age, and when the crawl closes. A mention that
+    cannot be written is logged and skipped on its own savepoint, so it never takes its batch down with it.
+    """
+
+    BATCH_SIZE = 50
+    BATCH_SECONDS = 2.0
 
     def __init__(self, settings, db=None) -> None:
         super().__init__(settings, db)
@@ -143,26 +153,56 @@ class StoreStep(Step):
             raise NotConfigured("no database on the crawler: crawls are started by `yuqing crawl`")
         self.stories = None
         self.outcomes: Counter[str] = Counter()
+        self.pending: list[MentionItem] = []
+        self.oldest = 0.0
 
     def process(self, item: MentionItem) -> MentionItem:
+        if not self.pending:
+            self.oldest = time.monotonic()
+        self.pending.append(item)
+        if len(self.pending) >= self.BATCH_SIZE or time.monotonic() - self.oldest >= self.BATCH_SECONDS:
+            self.flush()
+        return item
+
+    def close_spider(self) -> None:
+        self.flush()
+
+    def flush(self) -> None:
         from storage.repo import get_or_create_source, upsert_mention
 
+        if not self.pending:
+            return
         if self.stories is None:
             self.stories = self._load_stories()
+        batch, self.pending = self.pending, []
         with self.db.session() as session:
-            source = get_or_create_source(session, item.source, item.source_kind)
-            row, created = upsert_mention(session, source, mention_values(item))
-            if created:
-                row.cluster_id = self.stories.find(row.fingerprint) if row.fingerprint is not None else None
-                if row.cluster_id is None:
-                    row.cluster_id = row.id
-                if row.fingerprint is not None:
-                    self.stories.add(row.id, row.fingerprint)
-        outcome = "new" if created else "updated"
+            sources = {}
+            for item in batch:
+                try:
+                    with session.begin_nested():
+                        if item.source not in sources:
+                            sources[item.source] = get_or_create_source(session, item.source, item.source_kind)
+                        row, created = upsert_mention(session, sources[item.source], mention_values(item))
+                        if created:
+                            self._file_into_story(row)
+                except Exception as exc:  # one bad row (a value the database refuses) must not lose the batch
+                    log.error("%s: cannot store %s: %r", item.source, item.url, exc)
+                    self._count("failed")
+                    continue
+                self._count("new" if created else "updated")
+
+    def _file_into_story(self, row) -> None:
+        session = object_session(row)
+        session.flush()
+        found = self.stories.find(row.fingerprint) if row.fingerprint is not None else None
+        row.cluster_id = found if found is not None else row.id
+        if row.fingerprint is not None and found is None:
+            self.stories.add(row.cluster_id, row.fingerprint)
+
+    def _count(self, outcome: str) -> None:
         self.outcomes[outcome] += 1
         if self.stats:
             self.stats.inc_value(f"yuqing/{outcome}")
-        return item
 
     def _load_stories(self):
         """Recent fingerprints, so a repost crawled after a restart still joins its story."""
@@ -233,5 +273,6 @@ def run_pipeline(settings, db, items: Iterable[MentionItem]) -> Counter[str]:
                 item = step.process(item)
         except DropItem as exc:
             outcomes["unmatched" if "no brand" in str(exc) else "dropped"] += 1
+    steps[-1].flush()
     outcomes.update(steps[-1].outcomes)
     return outcomes

@@ -51,6 +51,7 @@ def scrapy_settings(source, redis_url: str | None = None) -> ScrapySettings:
         }, priority="cmdline")
     values.set("DOWNLOAD_DELAY", source.delay, priority="cmdline")
     values.set("ROBOTSTXT_OBEY", source.obey_robots, priority="cmdline")
+    values.set("AUTOTHROTTLE_ENABLED", source.throttle, priority="cmdline")
     values.set("LOG_LEVEL", logging.getLevelName(logging.getLogger().getEffectiveLevel()), priority="cmdline")
     return values
 

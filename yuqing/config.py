@@ -89,6 +89,7 @@ class SourceSettings(Section):
     lookback: Duration = timedelta(days=7)
     backoff: Duration = timedelta(hours=2)
     delay: float = Field(default=1.0, ge=0)
+    throttle: bool = True
     obey_robots: bool = True
     cookie_env: str | None = None
     selectors: dict[str, str] = {}
