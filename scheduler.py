@@ -134,10 +134,9 @@ def desired_jobs(settings, now: datetime | None = None) -> dict[str, JobSpec]:
 
 
 def _digest_time(settings) -> tuple[int, int] | None:
-    digest = getattr(settings, "digest", None)
-    if digest is None or not getattr(digest, "enabled", True):
+    if not settings.digest.enabled:
         return None
-    hour, minute = str(digest.time).split(":")[:2]
+    hour, minute = settings.digest.time.split(":")
     return int(hour), int(minute)
 
 
@@ -323,9 +322,11 @@ class Daemon:
             deliver_pending(self.db, self.settings, now=self.clock())
 
     def send_digest(self, day=None) -> None:
+        """Queue the digest (of yesterday unless ``day`` is given) and send it with whatever else is due."""
         from digest import send_digest
 
         send_digest(self.db, self.settings, day=day)
+        self.deliver()
 
     def clean_up(self) -> int:
         cutoff = self.clock() - self.settings.storage.retention
@@ -425,8 +426,8 @@ def purge_mentions_before(db, cutoff: datetime, batch: int = 1000) -> int:
                 name_of_column = key["constrained_columns"][0]
                 references.append(table(name, column(name_of_column)).c[name_of_column])
     expired = select(Mention.id).where(Mention.published_at < cutoff)
-    for column in references:
-        expired = expired.where(~exists().where(column == Mention.id))
+    for reference in references:
+        expired = expired.where(~exists().where(reference == Mention.id))
     deleted = 0
     while True:
         with db.session() as session:

@@ -39,7 +39,7 @@ LEAD_IN = timedelta(minutes=30)
 # the daemon to see the complaint, the spread and the media wave one after another, on a fast machine or a slow one.
 STORY_ROUNDS = 3
 SPEEDUP_RANGE = (120.0, 3000.0)
-# A crawl round after the story ends picks up the last posts; this bounds the wait for it.
+# How long the demo waits, at the end, for the crawls the scheduler started to finish.
 FINAL_ROUND_LIMIT = 120.0
 
 
@@ -139,7 +139,7 @@ def run_demo(workdir: str) -> int:
         try:
             daemon.start()
             reporter = watch(daemon, scenario, clock, console, tz)
-            final_round(daemon, reporter, clock, console)
+            final_round(daemon, world, reporter, console)
         finally:
             daemon.stop(grace=settings.scheduler.stop_grace.total_seconds())
         daemon.evaluate()
@@ -190,20 +190,33 @@ def watch(daemon: DemoDaemon, scenario: Scenario, clock: DemoClock, console: Con
     return reporter
 
 
-def final_round(daemon: DemoDaemon, reporter: Reporter, clock: DemoClock, console: Console) -> None:
-    """Wait until every source has finished a crawl started after the story ended (bounded)."""
-    end = clock()
-    deadline = time.monotonic() + FINAL_ROUND_LIMIT
-    names = {source.name for source in daemon.settings.sources}
+def final_round(daemon: DemoDaemon, world: World, reporter: Reporter, console: Console) -> None:
+    """With the scheduler paused and the crawls it started finished, one more crawl of each source with posts
+    published since its last crawl began: the end of the story, as the next scheduled turn would see it."""
+    from concurrent.futures import ThreadPoolExecutor, as_completed
+
+    daemon.scheduler.pause()
     with console.status("最后一轮抓取 final crawl round"):
-        while time.monotonic() < deadline:
-            with daemon.log.lock:
-                finished = {outcome.source for at, outcome in daemon.log.done if at >= end}
+        deadline = time.monotonic() + FINAL_ROUND_LIMIT
+        while daemon.running_crawls() and time.monotonic() < deadline:
             reporter.poll()
-            if finished >= names:
-                break
             time.sleep(0.25)
+        behind = [source.name for source in daemon.settings.sources if _has_unseen_posts(daemon, world, source)]
+        with ThreadPoolExecutor(daemon.settings.scheduler.max_parallel_crawls) as pool:
+            for _ in as_completed([pool.submit(daemon.run_crawl, name) for name in behind]):
+                reporter.poll()
     reporter.poll()
+
+
+# The demo sites each source's spider reads; the feed source reads three feeds.
+FEED_SITES = ("news", "portal", "blog")
+
+
+def _has_unseen_posts(daemon: DemoDaemon, world: World, source) -> bool:
+    with daemon.log.lock:
+        started = daemon.log.started.get(source.name)
+    sites = FEED_SITES if source.spider == "feed" else (source.spider,)
+    return started is None or any(post.published_at > started for site in sites for post in world.visible(site))
 
 
 class Reporter:
@@ -274,11 +287,7 @@ def status_line(daemon: DemoDaemon, scenario: Scenario, clock: DemoClock, tz) ->
 def send_digest(daemon: DemoDaemon, clock: DemoClock) -> str:
     """The daily digest of the story's day, as the morning job would send it."""
     day = clock().astimezone(daemon.settings.tz).date()
-    try:
-        daemon.send_digest(day=day)
-    except ImportError:
-        return "日报：digest 模块尚未就绪，未发送"
-    daemon.deliver()
+    daemon.send_digest(day=day)
     return f"日报：{day:%Y-%m-%d} 的日报已写入邮件文件夹"
 
 
@@ -332,7 +341,7 @@ def summary(settings, db, settings_path: Path, digest_note: str, began: float):
         recipients = notified.get((alert.id, event.at), [])
         departments = dict.fromkeys(department_of.get(address, address) for address in recipients)
         alerts.add_row(f"{event.at.astimezone(tz):%m-%d %H:%M}", alert.subject, alert.scope or "-",
-                       event.level or "-", ALERT_EVENT_NAMES[event.kind], "、".join(departments) or "-")
+                       event.level or "-", ALERT_EVENT_NAMES[event.kind], "、".join(departments) or "未单独通知")
 
     mailbox = Path(settings.mail.mailbox_dir)
     files = sorted(mailbox.glob("*.eml")) if mailbox.exists() else []
@@ -350,7 +359,7 @@ def summary(settings, db, settings_path: Path, digest_note: str, began: float):
         f"模拟了 {simulated.total_seconds() / 3600:.1f} 小时的舆情（另有 {QUIET_DAYS} 天的平静期），用时 {elapsed:.0f} 秒。",
         digest_note,
         f"邮件文件夹: {mailbox}",
-        f"搜索页面:   yuqing --settings {settings_path} web    （然后打开 http://127.0.0.1:8000/）",
+        f"搜索页面:   yuqing --settings {settings_path} web    （然后打开 http://{settings.web.host}:{settings.web.port}/）",
         f"命令行搜索: yuqing --settings {settings_path} search 起火",
         f"运行状况:   yuqing --settings {settings_path} status",
     ]

@@ -41,7 +41,10 @@ def make_engine(url: str) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _begin(connection) -> None:
-        connection.exec_driver_sql("BEGIN")
+        # IMMEDIATE takes the write lock up front: two crawl processes whose deferred transactions both read
+        # and then both try to write would otherwise fail one of them with "database is locked" at once,
+        # since busy_timeout cannot help a reader waiting to become the writer.
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
 
