@@ -356,7 +356,8 @@ def summary(settings, db, settings_path: Path, digest_note: str, began: float):
     simulated = DURATION + LEAD_IN
     lines = [
         sources, alerts, mails,
-        f"模拟了 {simulated.total_seconds() / 3600:.1f} 小时的舆情（另有 {QUIET_DAYS} 天的平静期），用时 {elapsed:.0f} 秒。",
+        f"模拟了 {simulated.total_seconds() / 3600:.1f} 小时的舆情（另有 {QUIET_DAYS} 天的平静期），"
+        f"用时 {elapsed:.0f} 秒。",
         digest_note,
         f"邮件文件夹: {mailbox}",
         f"搜索页面:   yuqing --settings {settings_path} web    （然后打开 http://{settings.web.host}:{settings.web.port}/）",

@@ -16,7 +16,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import repeat
 from pathlib import Path
-
 from typing import TYPE_CHECKING, Any
 
 from nlp.features import GROUPS, feature_group

@@ -56,7 +56,7 @@ def upsert_mention(session: Session, source: Source, values: Mapping[str, Any]) 
         with session.begin_nested():
             session.add(row)
     except IntegrityError:
-        session.expunge(row)
+        # Rolling back the savepoint already took the new row out of the session.
         existing = _find(session, source.id, key, values["url"])
         if existing is None:
             raise

@@ -27,7 +27,8 @@ def test_crawl_shares_its_request_queue_through_redis(redis_url, demo_world, dem
                             datetime.now(UTC) - timedelta(hours=1)))
     settings_path = write_settings(
         '\n[crawl]\nredis_url_env = "TEST_REDIS_URL"\n'
-        f'\n[[sources]]\nname = "redis-news"\nkind = "news"\nspider = "feed"\nurls = ["{demo_server.url}/rss/news.xml"]\n'
+        f'\n[[sources]]\nname = "redis-news"\nkind = "news"\nspider = "feed"\n'
+        f'urls = ["{demo_server.url}/rss/news.xml"]\n'
     )
     client = redis.Redis.from_url(redis_url, socket_timeout=120)
     commands: list[str] = []

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import func, select, text
+from sqlalchemy.exc import IntegrityError
 
 from storage.models import Mention, Source
 from storage.repo import get_or_create_source, record_run, upsert_mention
@@ -17,7 +18,8 @@ def mention(external_id: str | None = "p1", url: str = "http://example.cn/p1", *
     now = datetime.now(UTC)
     values = {
         "source_kind": "forum", "external_id": external_id, "url": url, "title": "青禾电饭煲内胆脱落",
-        "text": "用了半年内胆涂层脱落", "author": "网友A", "published_at": datetime(2026, 11, 20, 9, 30, tzinfo=BEIJING),
+        "text": "用了半年内胆涂层脱落", "author": "网友A",
+        "published_at": datetime(2026, 11, 20, 9, 30, tzinfo=BEIJING),
         "fetched_at": now, "stored_at": now, "reposts": 1, "comments": 2, "likes": 3, "brand": "青禾",
         "sentiment": 0.1, "label": "negative", "category": "产品质量", "grade": "一般", "reasons": [],
         "keywords": ["内胆"], "tokens": "内胆 涂层 脱落", "extra": {"floor": 1}, "is_media": False,
@@ -94,7 +96,7 @@ def test_a_failed_write_loses_nothing_already_stored(database):
     with database.session() as session:
         source = get_or_create_source(session, "a", "forum")
         upsert_mention(session, source, mention())
-    with pytest.raises(Exception), database.session() as session:
+    with pytest.raises(IntegrityError), database.session() as session:
         source = get_or_create_source(session, "a", "forum")
         upsert_mention(session, source, mention(external_id="p2", url="http://example.cn/p2"))
         upsert_mention(session, source, mention(external_id="p3", url="http://example.cn/p3", published_at=None))

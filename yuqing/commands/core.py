@@ -11,6 +11,6 @@ def register(commands) -> None:
 
 
 def db_upgrade(args, context) -> int:
-    context.db  # building the database runs the migrations
+    _ = context.db  # building the database runs the migrations
     print(f"database is up to date: {context.settings.storage.url}")
     return 0

@@ -20,12 +20,13 @@ def register(commands) -> None:
 def demo_web_command(args, context) -> int:
     from datetime import UTC, datetime
 
-    from demo.content import quiet_posts
+    from demo.scenario import DURATION, build
     from demo.server import DemoServer
     from demo.world import World
 
+    story = build(datetime.now(UTC) - DURATION)  # the whole story, already told
     try:
-        server = DemoServer(World(quiet_posts(datetime.now(UTC))), port=args.port).start()
+        server = DemoServer(World(story.posts), port=args.port).start()
     except OSError as exc:
         raise UserError(f"cannot listen on 127.0.0.1:{args.port}: {exc.strerror}") from None
     print(f"demo sites on {server.url} (Ctrl-C to stop)")

@@ -1,7 +1,7 @@
 """foundation: sources and mentions
 
 Revision ID: 0001
-Revises: 
+Revises:
 """
 
 import sqlalchemy as sa
