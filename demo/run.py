@@ -302,6 +302,9 @@ def read_eml(path: Path) -> tuple[str, str, datetime | None]:
     return str(message["Subject"]), str(message["To"]), parsedate_to_datetime(date) if date else None
 
 
+LABELS = ("negative", "neutral", "positive")
+
+
 def summary(settings, db, settings_path: Path, digest_note: str, began: float):
     from rich.console import Group
     from sqlalchemy import case, func, select
@@ -315,6 +318,11 @@ def summary(settings, db, settings_path: Path, digest_note: str, began: float):
             select(Source.name, func.count(Mention.id), func.sum(case((Mention.label == "negative", 1), else_=0)),
                    func.min(Mention.published_at), func.max(Mention.published_at))
             .join(Mention, Mention.source_id == Source.id).group_by(Source.name).order_by(Source.name)).all()
+        per_brand = session.execute(
+            select(Mention.brand, func.count(Mention.id),
+                   *(func.sum(case((Mention.label == label, 1), else_=0)) for label in LABELS),
+                   func.avg(Mention.sentiment))
+            .group_by(Mention.brand).order_by(Mention.brand)).all()
         events = session.execute(select(AlertEvent, Alert).join(Alert)
                                  .where(AlertEvent.kind.in_(tuple(ALERT_EVENT_NAMES)))
                                  .order_by(AlertEvent.at, AlertEvent.id)).all()
@@ -329,6 +337,11 @@ def summary(settings, db, settings_path: Path, digest_note: str, began: float):
                         f"{last.astimezone(tz):%m-%d %H:%M}")
     sources.add_row("[bold]合计[/bold]", str(sum(r[1] for r in per_source)),
                     str(sum(r[2] or 0 for r in per_source)), "", "")
+    brands = Table(title="各品牌的提及与情感")
+    for column in ("品牌", "提及", "负面", "中性", "正面", "平均情感 (正面概率)"):
+        brands.add_column(column)
+    for name, count, *labels, mean in per_brand:
+        brands.add_row(name, str(count), *(str(n or 0) for n in labels), f"{mean:.2f}")
 
     from alerts.routing import DEPARTMENT_NAMES
 
@@ -355,7 +368,7 @@ def summary(settings, db, settings_path: Path, digest_note: str, began: float):
     elapsed = time.monotonic() - began
     simulated = DURATION + LEAD_IN
     lines = [
-        sources, alerts, mails,
+        sources, brands, alerts, mails,
         f"模拟了 {simulated.total_seconds() / 3600:.1f} 小时的舆情（另有 {QUIET_DAYS} 天的平静期），"
         f"用时 {elapsed:.0f} 秒。",
         digest_note,
