@@ -10,6 +10,7 @@ never: an SMTP server that is down only moves ``next_attempt_at`` along the back
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import logging
 import os
@@ -126,6 +127,20 @@ def build_email(row: OutboxMessage, settings: MailSettings) -> EmailMessage:
     return email
 
 
+def _login(client: smtplib.SMTP, username: str, password: str) -> None:
+    """Log in; smtplib encodes credentials as ASCII, so a UTF-8 name or password goes as AUTH PLAIN (RFC 4616)."""
+    if (username + password).isascii():
+        client.login(username, password)
+        return
+    client.ehlo_or_helo_if_needed()
+    if "plain" not in client.esmtp_features.get("auth", "").lower().split():
+        raise smtplib.SMTPAuthenticationError(504, "non-ASCII credentials need AUTH PLAIN, which the server lacks")
+    token = base64.b64encode(f"\0{username}\0{password}".encode()).decode("ascii")
+    code, reply = client.docmd("AUTH", f"PLAIN {token}")
+    if code != 235:
+        raise smtplib.SMTPAuthenticationError(code, reply)
+
+
 class SmtpTransport:
     """One SMTP connection for a delivery run, opened on first use."""
 
@@ -152,7 +167,7 @@ class SmtpTransport:
                 raise smtplib.SMTPAuthenticationError(
                     530, f"mail.password_env {settings.password_env!r} is not set"
                 )
-            client.login(settings.username, password)
+            _login(client, settings.username, password)
         return client
 
     def send(self, email: EmailMessage, recipients: list[str]) -> None:
