@@ -280,9 +280,11 @@ class Daemon:
             stderr.seek(0)
             error_tail = _tail(stderr.read())
         seconds = time.monotonic() - started
-        summary = (stdout or "").strip().splitlines()
+        summary = [line.strip() for line in (stdout or "").strip().splitlines()]
+        # `yuqing crawl` prints its counts, then one indented line per error or block: keep the reason on screen.
+        line = "; ".join(summary[:1] + [extra for extra in summary[1:] if extra.startswith(("error:", "blocked:"))])
         outcome = _classify(source.name, process.returncode, timed_out, self.stopping.is_set(),
-                            summary[0] if summary else "", error_tail, timeout, seconds)
+                            line, error_tail, timeout, seconds)
         if outcome.status in ("timeout", "crashed") and not self._recorded_since(source, started_at):
             self._record_failure(source, outcome.summary)
         log.log(logging.INFO if outcome.status == "ok" else logging.WARNING, "crawl %s: %s (%.1fs)",
