@@ -39,17 +39,21 @@ def html_to_text(value: str) -> str:
 
 
 @lru_cache(maxsize=4)
-def shared_analyzer(model: str, brand_words: tuple[str, ...], neutral_band: float):
+def shared_analyzer(model: str, brand_words: tuple[str, ...], neutral_band: float, grade_config):
     """One analyzer per process: jieba's dictionary and the model load once."""
     from nlp.analyze import Analyzer
 
     return Analyzer(model_path=None if model == "default" else model, brand_words=brand_words,
-                    neutral_band=neutral_band)
+                    neutral_band=neutral_band, grade_config=grade_config)
 
 
 def analyzer_for(settings):
+    from nlp.grade import DEFAULT_GRADE_CONFIG, with_extra_words
+
     words = tuple(word for brand in settings.brands for word in brand.keywords)
-    return shared_analyzer(settings.nlp.model, words, settings.nlp.neutral_band)
+    grade = settings.nlp.grade
+    config = with_extra_words(DEFAULT_GRADE_CONFIG, grade.words, **grade.thresholds())
+    return shared_analyzer(settings.nlp.model, words, settings.nlp.neutral_band, config)
 
 
 class Step:

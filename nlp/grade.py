@@ -10,7 +10,8 @@ right after a negator (没有起火 is not a fire).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 GRADES = ("一般", "严重", "重大")
@@ -112,6 +113,19 @@ class GradeConfig:
 
 
 DEFAULT_GRADE_CONFIG = GradeConfig()
+SIGNAL_NAMES = tuple(signal.name for signal in DEFAULT_GRADE_CONFIG.signals)
+
+
+def with_extra_words(config: GradeConfig, extra: dict[str, Iterable[str]], **thresholds: int) -> GradeConfig:
+    """``config`` with a team's own crisis words added to named signals, and thresholds replaced."""
+    unknown = set(extra) - {signal.name for signal in config.signals}
+    if unknown:
+        raise ValueError(f"unknown grade signal {sorted(unknown)[0]!r} (known: {', '.join(SIGNAL_NAMES)})")
+    signals = tuple(
+        WordSignal(signal.name, tuple(dict.fromkeys((*signal.words, *extra.get(signal.name, ())))), signal.points)
+        for signal in config.signals
+    )
+    return replace(config, signals=signals, **thresholds)
 _NEGATORS = ("没", "未", "无", "不", "非", "别")
 
 

@@ -99,9 +99,33 @@ class SourceSettings(Section):
         return os.environ.get(self.cookie_env) if self.cookie_env else None
 
 
+class GradeSettings(Section):
+    """A team's own crisis words per grade signal, and the reach thresholds (defaults in ``nlp/grade.py``)."""
+
+    words: dict[str, list[str]] = {}
+    followers_serious: int | None = Field(default=None, ge=0)
+    followers_major: int | None = Field(default=None, ge=0)
+    engagement_serious: int | None = Field(default=None, ge=0)
+    engagement_major: int | None = Field(default=None, ge=0)
+
+    @field_validator("words")
+    @classmethod
+    def _known_signals(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        from nlp.grade import SIGNAL_NAMES
+
+        for name in value:
+            if name not in SIGNAL_NAMES:
+                raise ValueError(f"unknown grade signal {name!r} (known: {', '.join(SIGNAL_NAMES)})")
+        return value
+
+    def thresholds(self) -> dict[str, int]:
+        return {key: value for key, value in self.model_dump(exclude={"words"}).items() if value is not None}
+
+
 class NlpSettings(Section):
     model: str = "default"
     neutral_band: float = Field(default=0.15, ge=0, lt=0.5)
+    grade: GradeSettings = GradeSettings()
 
 
 class CrawlSettings(Section):
