@@ -6,6 +6,7 @@ written and nothing is sent, so a team can tune thresholds against last month's 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -42,20 +43,33 @@ class Replayed:
         }
 
 
-def replay(db, settings, start: datetime, end: datetime, *, step: timedelta | None = None) -> list[Replayed]:
-    """Evaluate at ``start``, ``start + step`` ... up to ``end`` (default step: the evaluation interval)."""
+def replay(
+    db,
+    settings,
+    start: datetime,
+    end: datetime,
+    *,
+    step: timedelta | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[Replayed]:
+    """Evaluate at ``start``, ``start + step`` ... up to ``end`` (default step: the evaluation interval).
+
+    ``progress(done, total)`` is told after each evaluation: a month at one-minute steps is 43,200 of them.
+    """
     step = step or settings.alerts.evaluation_interval
     if step <= timedelta(0):
         raise ValueError("the step must be longer than zero")
+    total = (end - start) // step + 1
     states: dict[AlertKey, AlertState] = {}
     found: list[Replayed] = []
-    moment = start
     with db.session() as session:
-        while moment <= end:
+        for done in range(total):
+            moment = start + done * step
             figures = measure(session, settings.alerts, moment, live=False)
             for change in plan(settings.alerts, states, figures, moment):
                 found.extend(_shown(change))
-            moment += step
+            if progress:
+                progress(done + 1, total)
         session.rollback()
     return found
 

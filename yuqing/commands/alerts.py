@@ -229,7 +229,10 @@ def backtest_command(args, context) -> int:
     if end <= start:
         raise UserError("--to must be after --from")
     step = _duration(args.step, "--step") if args.step else None
-    found = replay(context.db, settings, start, end, step=step)
+    from yuqing.progress import progress_bar
+
+    with progress_bar("回放 backtest") as update:
+        found = replay(context.db, settings, start, end, step=step, progress=update)
     for item in found:
         if args.json:
             print(json.dumps(item.to_json(), ensure_ascii=False))
@@ -266,7 +269,9 @@ def import_command(args, context) -> int:
         raise UserError(f"{args.file}: {exc.strerror}") from None
     for error in errors:
         print(error, file=sys.stderr)
-    outcomes = run_pipeline(settings, context.db, items) if items else {}
+    from yuqing.progress import tracked
+
+    outcomes = run_pipeline(settings, context.db, tracked(items, "导入 import")) if items else {}
     if outcomes.get("new") or outcomes.get("updated"):
         from search.index import sync
 
