@@ -237,3 +237,21 @@ def test_enqueue_is_idempotent_by_key(database):
         )
         assert again is None
         assert session.scalar(select(func.count()).select_from(OutboxMessage)) == 1
+
+
+def test_unsilence_ends_a_silence_and_the_held_notification_goes_out(database, tmp_path, capsys):
+    settings = settings_for(database, tmp_path)
+    path = tmp_path / "settings.toml"
+    path.write_text(f'[storage]\nurl = "{database.url}"\n[[brands]]\nname = "青禾"\n', encoding="utf-8")
+    now = datetime.now(UTC)
+    synthetic.store(database, negatives(1, now - 5 * MIN, grade="重大"))
+    assert main(["--settings", str(path), "alerts", "silence", "青禾", "--for", "2h", "--reason", "已知问题"]) == 0
+    assert evaluate(database, settings).enqueued == 0
+    with database.session() as session:
+        silence_id = session.scalar(select(Silence.id))
+    assert main(["--settings", str(path), "alerts", "unsilence", str(silence_id)]) == 0
+    assert evaluate(database, settings).enqueued == 1
+    assert main(["--settings", str(path), "alerts", "unsilence", str(silence_id)]) == 1
+    assert "already ended" in capsys.readouterr().err
+    with database.session() as session:
+        assert session.get(Silence, silence_id).reason == "已知问题"  # ended, not deleted

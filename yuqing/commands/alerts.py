@@ -1,4 +1,4 @@
-"""``alerts evaluate|send|list|ack|silence|backtest`` and ``import``: the crisis alert engine from the
+"""``alerts evaluate|send|list|ack|silence|unsilence|backtest`` and ``import``: the crisis alert engine from the
 shell."""
 
 from __future__ import annotations
@@ -41,6 +41,10 @@ def register(commands) -> None:
     silence.add_argument("--category", help="只静默这个问题类别 (only this complaint category)")
     silence.add_argument("--by", help="操作人 (who)")
     silence.set_defaults(handler=silence_command)
+
+    unsilence = actions.add_parser("unsilence", help="提前结束一个静默 (end a silence early)")
+    unsilence.add_argument("id", type=int, help="静默编号，见 alerts list (silence id)")
+    unsilence.set_defaults(handler=unsilence_command)
 
     backtest = actions.add_parser(
         "backtest", help="用历史数据回放规则，不发送任何邮件 (replay history through the rules)"
@@ -218,6 +222,22 @@ def silence_command(args, context) -> int:
         f"静默 #{number}：{args.brand}{'·' + args.category if args.category else ''} 至 "
         f"{_when(now + duration, settings.tz)}"
     )
+    return 0
+
+
+def unsilence_command(args, context) -> int:
+    from alerts.models import Silence
+
+    now = datetime.now(UTC)
+    with context.db.session() as session:
+        silence = session.get(Silence, args.id)
+        if silence is None:
+            raise UserError(f"no silence #{args.id} (see `yuqing alerts list`)")
+        if silence.ends_at <= now:
+            raise UserError(f"silence #{args.id} already ended")
+        # Ended, not deleted: the record of who silenced what, and why, stays.
+        silence.ends_at = now
+    print(f"静默 #{args.id} 已结束：通知恢复，被静默期间的变化会在下次评估时发出")
     return 0
 
 
