@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import re
 import time
+from abc import ABC, abstractmethod
 from collections import Counter
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
@@ -56,7 +57,7 @@ def analyzer_for(settings):
     return shared_analyzer(settings.nlp.model, words, settings.nlp.neutral_band, config)
 
 
-class Step:
+class Step(ABC):
     """A pipeline step. ``process`` returns the item, or raises ``DropItem`` with the reason."""
 
     stat: str = ""
@@ -75,8 +76,8 @@ class Step:
         self.db = db
         self.stats = None
 
-    def process(self, item: MentionItem) -> MentionItem:
-        raise NotImplementedError
+    @abstractmethod
+    def process(self, item: MentionItem) -> MentionItem: ...
 
     def process_item(self, item: MentionItem) -> MentionItem:
         return self.process(item)
