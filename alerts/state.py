@@ -20,6 +20,8 @@ from alerts.config import LEVELS
 from alerts.rules import rank
 
 INACTIVE, PENDING, FIRING, RESOLVED = "inactive", "pending", "firing", "resolved"
+# How people see a state: `yuqing status` says it in Chinese.
+STATE_NAMES = {PENDING: "待确认", FIRING: "预警中", RESOLVED: "已解除", INACTIVE: "未触发"}
 
 
 @dataclass(frozen=True)

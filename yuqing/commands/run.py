@@ -9,8 +9,6 @@ from datetime import UTC, datetime
 
 from yuqing.cli import UserError
 
-ACTIVE_ALERT_STATES = ("pending", "firing")
-
 
 def register(commands) -> None:
     run = commands.add_parser("run", help="守护进程：按计划抓取、预警、发信、日报、清理 (run the daemon)")
@@ -127,6 +125,7 @@ def status_command(args, context) -> int:
     from sqlalchemy import func, select
 
     from alerts.models import Alert, OutboxMessage
+    from alerts.state import FIRING, PENDING, STATE_NAMES
     from scheduler import CRAWL_PREFIX, desired_jobs
     from storage.models import Mention, Source
 
@@ -138,7 +137,7 @@ def status_command(args, context) -> int:
         rows = {row.name: row for row in session.scalars(select(Source))}
         per_source = dict(session.execute(select(Mention.source_id, func.count())
                                           .group_by(Mention.source_id)).all())
-        alerts = list(session.scalars(select(Alert).where(Alert.state.in_(ACTIVE_ALERT_STATES))
+        alerts = list(session.scalars(select(Alert).where(Alert.state.in_((PENDING, FIRING)))
                                       .order_by(Alert.level_since)))
         backlog = dict(session.execute(select(OutboxMessage.state, func.count())
                                        .group_by(OutboxMessage.state)).all())
@@ -175,7 +174,7 @@ def status_command(args, context) -> int:
         for column in ("品牌", "范围", "级别", "状态", "开始", "上次通知"):
             active.add_column(column)
         for alert in alerts:
-            active.add_row(alert.subject, alert.scope, alert.level or "-", alert.state,
+            active.add_row(alert.subject, alert.scope, alert.level or "-", STATE_NAMES.get(alert.state, alert.state),
                            _when(alert.started_at, tz), _when(alert.last_notified_at, tz))
         console.print(active)
     else:
