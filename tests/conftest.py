@@ -96,10 +96,12 @@ def write_settings(tmp_path):
     return write
 
 
-def run_cli(*args: str, input: str | None = None, timeout: float = 180) -> subprocess.CompletedProcess:
+def run_cli(*args: str, input: str | None = None, timeout: float = 180,
+            env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     """The real ``yuqing`` command in a fresh process (a crawl needs its own Twisted reactor)."""
     return subprocess.run([sys.executable, "-m", "yuqing.cli", *args], capture_output=True, text=True,
-                          input=input, timeout=timeout, cwd=ROOT, check=False)
+                          input=input, timeout=timeout, cwd=ROOT, check=False,
+                          env={**os.environ, **(env or {})})
 
 
 @pytest.fixture

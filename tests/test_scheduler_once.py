@@ -116,3 +116,12 @@ def test_run_once_crawls_enabled_sources_records_the_dead_one_and_evaluates_aler
     assert again == mentions  # the second crawl updates the same rows
     assert sources["gone"].failures == 2 and "portal" not in sources
     assert [m.id for m in outbox_again] == [m.id for m in outbox]  # still firing: nobody is told twice
+
+    status = run_cli("--settings", str(settings_path), "status", env={"COLUMNS": "220"})
+    assert status.returncode == 0, status.stderr
+    sources_table = status.stdout.split("计划任务")[0]
+    rows = {line.split("│")[1].strip(): line for line in sources_table.splitlines() if line.count("│") > 5}
+    assert "正常" in rows["news"] and "连续失败 2 次" in rows["gone"] and "停用" in rows["portal"]
+    assert "HTTP 404" in rows["gone"]
+    assert "青禾" in status.stdout and "预警中" in status.stdout
+    assert "发件箱：0 封待发" in status.stdout
