@@ -107,3 +107,17 @@ def test_dead_feed_url_is_recorded_as_an_error_and_nothing_is_lost(feed_world, d
         source = session.scalar(select(Source).where(Source.name == "news"))
         assert "HTTP 404" in source.last_error and source.failures == 1
     database.dispose()
+
+
+def test_crawl_and_search_on_postgresql(feed_world, demo_server, write_settings, postgres_url):
+    settings_path = write_settings(FEED_SOURCES.format(base=demo_server.url), url=postgres_url)
+    assert "3 new" in crawl(settings_path, "news")
+    assert "0 new, 3 updated" in crawl(settings_path, "news")
+    database = Database(postgres_url)
+    with database.session() as session:
+        rows = session.scalars(select(Mention)).all()
+        assert len(rows) == 3 and all(m.published_at.tzinfo is not None for m in rows)
+    database.dispose()
+    done = run_cli("--settings", str(settings_path), "search", "炸锅", "--json")
+    assert done.returncode == 0, done.stderr
+    assert "青禾空气炸锅使用三天就冒烟" in done.stdout and "设计奖" not in done.stdout
