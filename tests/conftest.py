@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 import uuid
@@ -15,15 +16,26 @@ ROOT = Path(__file__).resolve().parents[1]
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
+def unavailable(message: str):
+    """A service the test needs is missing: skip with the reason, except in CI, where it is a failure."""
+    if IN_CI:
+        pytest.fail(message)
+    pytest.skip(message)
+
+
 def require_service(env_var: str, what: str) -> str:
     """The service's URL from the environment; in CI a missing service fails the test instead of skipping it."""
     url = os.environ.get(env_var)
     if url:
         return url
-    message = f"{what} not available: set {env_var} (.ci/run starts one)"
-    if IN_CI:
-        pytest.fail(message)
-    pytest.skip(message)
+    unavailable(f"{what} not available: set {env_var} (.ci/run starts one)")
+
+
+def free_port() -> int:
+    """A free port on loopback (aiosmtpd checks its own port at start, so it needs a real one, not 0)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 @pytest.fixture

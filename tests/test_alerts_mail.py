@@ -6,7 +6,6 @@ from __future__ import annotations
 import email
 import email.policy
 import signal
-import socket
 import subprocess
 import sys
 import textwrap
@@ -20,7 +19,7 @@ from alerts import synthetic
 from alerts.engine import evaluate
 from alerts.models import OutboxMessage
 from alerts.outbox import SENDING, SENT, deliver_pending
-from tests.conftest import ROOT
+from tests.conftest import ROOT, free_port
 from yuqing.config import Settings
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
@@ -48,11 +47,6 @@ class Sink:
     def subjects(self) -> list[str]:
         return [message["Subject"] for _, message in self.received]
 
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture

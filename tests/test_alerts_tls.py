@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import email
 import email.policy
-import socket
 import ssl
 import subprocess
 from datetime import UTC, datetime
@@ -20,6 +19,7 @@ from sqlalchemy import select
 
 from alerts.models import OutboxMessage
 from alerts.outbox import SENT, deliver_pending, enqueue
+from tests.conftest import free_port
 from yuqing.config import Settings
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
@@ -55,11 +55,6 @@ class Sink:
             self.logins.append(auth_data.login.decode())
         return AuthResult(success=ok, handled=False)
 
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def server_context(certificate) -> ssl.SSLContext:

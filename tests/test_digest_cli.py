@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import email
 import email.policy
-import socket
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -14,6 +13,7 @@ from sqlalchemy import select
 from alerts import synthetic
 from alerts.models import OutboxMessage
 from storage.db import Database
+from tests.conftest import free_port
 from yuqing.cli import main
 from yuqing.config import load_settings
 
@@ -46,9 +46,7 @@ class Inbox:
 def smtp_server():
     from aiosmtpd.controller import Controller
 
-    with socket.socket() as probe:  # aiosmtpd checks its own port at start, so it needs a real one, not 0
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     inbox = Inbox()
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
     controller.start()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import email
 import email.policy
-import socket
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -17,6 +16,7 @@ from digest.send import send_digest
 from storage.db import Database
 from storage.models import Source
 from storage.repo import get_or_create_source, upsert_mention
+from tests.conftest import free_port
 from yuqing.cli import main
 from yuqing.config import load_settings
 
@@ -111,9 +111,7 @@ def test_digest_arrives_by_smtp_once_with_text_html_and_charts(world):
         def handle_message(self, message):
             received.append(message)
 
-    with socket.socket() as probe:  # aiosmtpd checks its own port at start, so it needs a real one, not 0
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     controller = Controller(Inbox(), hostname="127.0.0.1", port=port)
     controller.start()
     try:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -22,7 +21,7 @@ from sqlalchemy import func, select
 
 from storage.db import Database
 from storage.models import Mention, Source
-from tests.conftest import ROOT
+from tests.conftest import ROOT, free_port
 
 CRAWLER = r'''
 import json, os, sys, time
@@ -298,11 +297,6 @@ class HoldingSmtpServer:
             await asyncio.get_running_loop().run_in_executor(None, self.release.wait)
         return "250 OK"
 
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def test_kill_9_while_sending_then_restart_sends_every_email_and_repeats_none_but_the_one_in_flight(setup):

@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 
 from storage.db import Database
 from storage.repo import get_or_create_source, upsert_mention
-from tests.conftest import IN_CI, ROOT
+from tests.conftest import ROOT, unavailable
 from web.app import create_app
 from yuqing.config import load_settings
 
@@ -126,10 +126,7 @@ def _chromium() -> str:
     path = os.environ.get("YUQING_CHROMIUM", "/usr/bin/chromium")
     if os.access(path, os.X_OK):
         return path
-    message = f"Chromium not available at {path}: set YUQING_CHROMIUM (.ci/run installs chromium)"
-    if IN_CI:
-        pytest.fail(message)
-    pytest.skip(message)
+    unavailable(f"Chromium not available at {path}: set YUQING_CHROMIUM (.ci/run installs chromium)")
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ import sys
 from datetime import UTC, datetime, timedelta
 
 from yuqing.cli import UserError
+from yuqing.commands import when
 from yuqing.config import parse_duration
 
 
@@ -84,9 +85,6 @@ def _duration(value: str, option: str) -> timedelta:
     return duration
 
 
-def _when(moment: datetime | None, tz) -> str:
-    return moment.astimezone(tz).strftime("%m-%d %H:%M") if moment else "-"
-
 
 def evaluate_command(args, context) -> int:
     from alerts.engine import evaluate
@@ -162,14 +160,14 @@ def list_command(args, context) -> int:
             why = "; ".join(f"{r['name']}={r['value']:g}≥{r['threshold']:g}" for r in reasons[:3])
             print(
                 f"#{row.id:<4} {row.state:<8} {row.level or '-':<3} {who}{scope}"
-                f"  起 {_when(row.started_at, settings.tz)}"
-                f"  通知 {_when(row.last_notified_at, settings.tz)}{ack}  {why}".rstrip()
+                f"  起 {when(row.started_at, settings.tz)}"
+                f"  通知 {when(row.last_notified_at, settings.tz)}{ack}  {why}".rstrip()
             )
         if not args.json:
             for silence in silences:
                 print(
                     f"静默 #{silence.id} {silence.brand}{'·' + silence.scope if silence.scope else ''} 至 "
-                    f"{_when(silence.ends_at, settings.tz)}：{silence.reason}"
+                    f"{when(silence.ends_at, settings.tz)}：{silence.reason}"
                 )
             if not rows:
                 print("没有进行中的预警", file=sys.stderr)
@@ -220,7 +218,7 @@ def silence_command(args, context) -> int:
         number = silence.id
     print(
         f"静默 #{number}：{args.brand}{'·' + args.category if args.category else ''} 至 "
-        f"{_when(now + duration, settings.tz)}"
+        f"{when(now + duration, settings.tz)}"
     )
     return 0
 
@@ -263,7 +261,7 @@ def backtest_command(args, context) -> int:
             f" [{ {'inhibited': '被更高级别抑制', 'silenced': '静默'}[item.muted] }]" if item.muted else ""
         )
         print(
-            f"{_when(item.at, settings.tz)}  {item.brand}{scope}  {EVENT_NAMES[item.event]} {level}{muted}  "
+            f"{when(item.at, settings.tz)}  {item.brand}{scope}  {EVENT_NAMES[item.event]} {level}{muted}  "
             f"{'；'.join(item.reasons)}".rstrip()
         )
     if not args.json:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from yuqing.cli import UserError
+from yuqing.commands import when
 
 
 def register(commands) -> None:
@@ -42,9 +43,6 @@ def crawl_command(args, context) -> int:
     return 1 if result.errors and not result.items else 0
 
 
-def _when(moment: datetime | None, tz) -> str:
-    return moment.astimezone(tz).strftime("%m-%d %H:%M") if moment else "-"
-
 
 def sources_command(args, context) -> int:
     from rich.console import Console
@@ -66,10 +64,10 @@ def sources_command(args, context) -> int:
         blocked = row.blocked_until if row and row.blocked_until and row.blocked_until > now else None
         table.add_row(
             source.name, source.kind, source.spider, "yes" if source.enabled else "no",
-            _when(row.last_success_at if row else None, settings.tz),
+            when(row.last_success_at if row else None, settings.tz),
             str(row.items_last_run) if row and row.items_last_run is not None else "-",
             ((row.last_error or "")[:60] if row else "") or "-",
-            f"{_when(blocked, settings.tz)} ({row.blocked_reason})" if blocked else "-",
+            f"{when(blocked, settings.tz)} ({row.blocked_reason})" if blocked else "-",
         )
     Console(soft_wrap=True).print(table)
     return 0

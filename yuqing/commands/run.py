@@ -8,6 +8,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from datetime import UTC, datetime
 
 from yuqing.cli import UserError
+from yuqing.commands import when
 
 
 def register(commands) -> None:
@@ -66,9 +67,6 @@ def run_once(daemon) -> int:
     failed = [o for o in outcomes if o.status != "ok"]
     return 1 if failed and len(failed) == len(outcomes) else 0
 
-
-def _when(moment: datetime | None, tz) -> str:
-    return moment.astimezone(tz).strftime("%m-%d %H:%M") if moment else "-"
 
 
 def _health(row, enabled: bool, now: datetime) -> str:
@@ -151,8 +149,8 @@ def status_command(args, context) -> int:
         row = rows.get(source.name)
         table.add_row(
             source.name, source.kind, _health(row, source.enabled, now),
-            _when(row.last_run_at if row else None, tz), _when(row.last_success_at if row else None, tz),
-            _when(runs.get(CRAWL_PREFIX + source.name), tz) if source.enabled else "-",
+            when(row.last_run_at if row else None, tz), when(row.last_success_at if row else None, tz),
+            when(runs.get(CRAWL_PREFIX + source.name), tz) if source.enabled else "-",
             str(row.items_last_run) if row and row.items_last_run is not None else "-",
             str(per_source.get(row.id, 0)) if row else "0",
             ((row.last_error or "")[:60] if row and row.failures else "") or "-",
@@ -166,7 +164,7 @@ def status_command(args, context) -> int:
     for spec in desired_jobs(settings).values():
         if spec.id.startswith(CRAWL_PREFIX):
             continue
-        jobs.add_row(spec.id, spec.name, _when(runs.get(spec.id), tz) if spec.id in runs else "守护进程未启动")
+        jobs.add_row(spec.id, spec.name, when(runs.get(spec.id), tz) if spec.id in runs else "守护进程未启动")
     console.print(jobs)
 
     if alerts:
@@ -175,14 +173,14 @@ def status_command(args, context) -> int:
             active.add_column(column)
         for alert in alerts:
             active.add_row(alert.subject, alert.scope, alert.level or "-", STATE_NAMES.get(alert.state, alert.state),
-                           _when(alert.started_at, tz), _when(alert.last_notified_at, tz))
+                           when(alert.started_at, tz), when(alert.last_notified_at, tz))
         console.print(active)
     else:
         console.print("活跃预警：无")
 
     waiting = backlog.get("pending", 0) + backlog.get("sending", 0)
     console.print(f"发件箱：{waiting} 封待发"
-                  + (f"（最早 {_when(oldest, tz)}）" if oldest else "")
+                  + (f"（最早 {when(oldest, tz)}）" if oldest else "")
                   + f"，{backlog.get('sent', 0)} 封已发，{backlog.get('failed', 0)} 封失败")
     console.print(f"数据库：{_size(database_size(db))}（{db.engine.url.render_as_string()}）")
     return 0
