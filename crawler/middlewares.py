@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import logging
-
 from scrapy.exceptions import IgnoreRequest
-
-log = logging.getLogger(__name__)
 
 
 class CrawlerMiddleware:

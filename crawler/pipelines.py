@@ -24,6 +24,7 @@ from w3lib.html import remove_tags, replace_entities
 
 from crawler.brands import BrandMatcher
 from crawler.items import MentionItem
+from nlp.text import to_simplified
 
 log = logging.getLogger(__name__)
 
@@ -104,20 +105,16 @@ class BrandMatchStep(Step):
     def __init__(self, settings, db=None) -> None:
         super().__init__(settings, db)
         self.matcher = BrandMatcher.from_settings(settings.brands)
+        self.names = {rule.name for rule in self.matcher.rules}
 
     def process(self, item: MentionItem) -> MentionItem:
-        from nlp.text import to_simplified
-
-        item.brand = item.brand if item.brand and self._known(item.brand) else None
+        item.brand = item.brand if item.brand in self.names else None
         item.brand = item.brand or self.matcher.match(to_simplified(f"{item.title}\n{item.text}"))
         if item.brand is None:
             if self.stats:
                 self.stats.inc_value("yuqing/unmatched")
             raise DropItem(f"no brand matched {item.url}")
         return item
-
-    def _known(self, name: str) -> bool:
-        return any(rule.name == name for rule in self.matcher.rules)
 
 
 class AnalyzeStep(Step):

@@ -15,8 +15,6 @@ from scrapy.settings import Settings as ScrapySettings
 from crawler import settings as crawler_settings
 from crawler.spiders import spider_class
 
-log = logging.getLogger(__name__)
-
 
 @dataclass
 class CrawlResult:
@@ -29,10 +27,6 @@ class CrawlResult:
     blocked_reason: str | None = None
     blocked_until: datetime | None = None
     skipped: str | None = None
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors and not self.blocked_reason and not self.skipped
 
 
 def scrapy_settings(source, redis_url: str | None = None) -> ScrapySettings:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from datetime import UTC, datetime
 
 import scrapy
@@ -10,8 +9,6 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.spidermiddlewares.httperror import HttpError
 
 from crawler.items import MentionItem
-
-log = logging.getLogger(__name__)
 
 
 class SourceSpider(scrapy.Spider):
