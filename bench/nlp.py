@@ -210,10 +210,11 @@ def brand_report(analyzer_for: Callable[[Sequence[str]], Analyzer]) -> None:
     rows = _read_jsonl(EVAL_DIR / "brand_directed.jsonl")
     analyzer = analyzer_for(sorted({row["brand"] for row in rows}))
     plain = Analyzer()
-    right = sum(analyzer.analyze(row["text"]).label == row["label"] for row in rows)
+    right = sum((analyzer.analyze(row["text"]).label == "negative") == (row["label"] == "negative") for row in rows)
     negative = [row for row in rows if row["label"] == "negative"]
     model_only = sum(plain.model.probability(*_features_and_body(row["text"])) < 0.5 for row in negative)
-    print(f"\nBrand-directed cases (nlp/eval/brand_directed.jsonl): {right}/{len(rows)} labelled right; "
+    print(f"\nBrand-directed cases (nlp/eval/brand_directed.jsonl): {right}/{len(rows)} right (negative ones "
+          f"negative, controls not); "
           f"the model alone calls {model_only}/{len(negative)} of the negative ones negative")
 
 

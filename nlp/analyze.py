@@ -82,6 +82,15 @@ class Analyzer:
             return "positive"
         return "neutral"
 
+    def _brand_directed(self, sentiment: float, body: str) -> float:
+        """A warning, boycott, recall or lost comparison is bad news for the brand however calmly worded; a won
+        comparison is good news although it speaks of others' faults."""
+        if sentiment >= self.brand_negative_below and self.brand_signals.signal(body):
+            return self.brand_negative_below / 2
+        if sentiment <= 1 - self.brand_negative_below and self.brand_signals.wins_comparison(body):
+            return 1 - self.brand_negative_below / 2
+        return sentiment
+
     def analyze(
         self,
         text: str,
@@ -99,9 +108,7 @@ class Analyzer:
         body, emoticons = split_emoticons(remove_noise(to_simplified(text)))
         tokens = [token for token in self._lcut(body, HMM=segment.USE_HMM) if not token.isspace()]
         sentiment = self.model.probability(sentiment_features(tokens, emoticons), body)
-        if sentiment >= self.brand_negative_below and self.brand_signals.signal(body):
-            # A warning, boycott, recall or lost comparison is bad news for the brand however calmly worded.
-            sentiment = self.brand_negative_below / 2
+        sentiment = self._brand_directed(sentiment, body)
         counts = [n for n in (reposts, comments, likes) if n is not None]
         grade_name, reasons = grade(
             body,

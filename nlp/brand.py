@@ -4,7 +4,7 @@ A repost warning friends that a product may catch fire, a call for a boycott, a 
 competitor at the brand's expense are bad news for the brand however calmly they are written, and a sentiment
 model trained on reviews reads them as neutral: 转发提醒家人朋友：青禾空气炸锅有起火风险，暂停使用 has no word a
 reviewer would use to say he is unhappy. These rules name the signal instead; ``Analyzer`` then files the mention
-as negative.
+as negative, and the reverse case, the brand praised over the others, as positive.
 
 Each signal is a regex over the simplified text. A hazard (起火, 漏电, 刹车失灵) counts unless a negator stands
 right before it (没有起火风险); a warning word alone (提醒大家) does not count, so 提醒大家双十一有优惠 stays what
@@ -46,12 +46,19 @@ class BrandSignals:
     def __init__(self, brand_words: Iterable[str] = ()) -> None:
         names = sorted({word for word in brand_words if word}, key=len, reverse=True)
         self._competitor_re = None
+        self._win_re = None
         if names:
             brand = "(?:" + "|".join(map(re.escape, names)) + ")"
             # 比青禾的好用 / 青禾真不如 / 从青禾换 / 青禾就算了: the brand loses the comparison.
             self._competitor_re = re.compile(
                 rf"比{brand}(?:的)?.{{0,8}}(?:好|强|稳|快|便宜|耐用|靠谱|省|干净|安静)|{brand}.{{0,3}}不如|"
                 rf"从{brand}.{{0,6}}换|{brand}就算了|不(?:住|买|用|选|订|去){brand}"
+            )
+            # 比起别的酒店，悦居的服务好太多了 / 还是青禾最好: the brand wins, which the model reads as a complaint
+            # about the others.
+            self._win_re = re.compile(
+                rf"(?:比起|相比|对比)(?:别|其他|其它|另)[^。！？!?]{{0,12}}{brand}[^。！？!?]{{0,8}}(?:好|强|稳|靠谱)|"
+                rf"还是{brand}(?:的)?.{{0,4}}(?:好|强|靠谱)"
             )
 
     def signal(self, text: str) -> str | None:
@@ -65,3 +72,7 @@ class BrandSignals:
         if _SWITCH_RE.search(text) or (self._competitor_re is not None and self._competitor_re.search(text)):
             return COMPETITOR
         return None
+
+    def wins_comparison(self, text: str) -> bool:
+        """True when the text praises the brand over others (比起别家，青禾好太多了)."""
+        return self._win_re is not None and self._win_re.search(text) is not None

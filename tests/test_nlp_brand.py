@@ -22,8 +22,11 @@ def analyzer():
     return Analyzer(brand_words=sorted({case["brand"] for case in cases()}))
 
 
-def test_every_brand_directed_case_gets_its_label(analyzer):
-    wrong = [case["text"] for case in cases() if analyzer.analyze(case["text"]).label != case["label"]]
+def test_every_brand_directed_case_is_negative_and_no_control_is(analyzer):
+    wrong = [
+        case["text"] for case in cases()
+        if (analyzer.analyze(case["text"]).label == "negative") != (case["label"] == "negative")
+    ]
     assert wrong == []
 
 
@@ -43,3 +46,5 @@ def test_a_comparison_is_bad_news_only_for_the_brand_that_loses_it():
     signals = BrandSignals(["青禾", "星澜"])
     assert signals.signal("买了别家的，比青禾的好用太多了") == COMPETITOR
     assert signals.signal("还是青禾好用，别家的不行") is None
+    assert signals.wins_comparison("还是青禾好用，别家的不行")
+    assert not signals.wins_comparison("买了别家的，比青禾的好用太多了")
