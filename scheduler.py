@@ -325,7 +325,7 @@ class Daemon:
 
     def send_digest(self, day=None) -> None:
         """Queue the digest (of yesterday unless ``day`` is given) and send it with whatever else is due."""
-        from digest import send_digest
+        from digest.send import send_digest
 
         send_digest(self.db, self.settings, day=day)
         self.deliver()

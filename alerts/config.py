@@ -13,7 +13,7 @@ from typing import Literal
 
 from pydantic import Field, PrivateAttr, field_validator, model_validator
 
-from yuqing.config import Duration, Section, parse_duration
+from common.settings import Duration, Section, parse_duration
 
 LEVELS = ("一般", "严重", "重大")
 Level = Literal["一般", "严重", "重大"]

@@ -11,8 +11,8 @@ from dataclasses import fields
 from datetime import datetime, tzinfo
 from pathlib import Path
 
+from common.settings import SOURCE_KINDS
 from crawler.items import MentionItem
-from yuqing.config import SOURCE_KINDS
 
 FIELDS = {f.name for f in fields(MentionItem)} - {"analysis"}
 INTEGERS = ("author_followers", "reposts", "comments", "likes")

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from alerts.config import INDICATORS, LEVELS, AlertSettings, ResolvedRule, window_label
 from alerts.indicators import Figures
-from yuqing.config import parse_duration
+from common.settings import parse_duration
 
 
 def rank(level: str | None) -> int:

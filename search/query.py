@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
 
-from yuqing.config import SOURCE_KINDS, parse_duration
+from common.settings import SOURCE_KINDS, parse_duration
 
 QUOTES = {'"': '"', "“": "”", "”": "”", "「": "」"}
 OPEN, CLOSE = "(（", ")）"

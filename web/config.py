@@ -6,7 +6,7 @@ import os
 
 from pydantic import Field
 
-from yuqing.config import Section
+from common.settings import Section
 
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
 

@@ -9,8 +9,8 @@ from urllib.parse import urlencode, urlsplit
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
+from common.settings import SOURCE_KINDS
 from search.service import SearchRequest
-from yuqing.config import SOURCE_KINDS
 
 SENTIMENT_CHOICES = {"neg": "负面", "neu": "中性", "pos": "正面"}
 GRADE_CHOICES = ("一般", "严重", "重大")

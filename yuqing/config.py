@@ -11,41 +11,16 @@ import re
 import tomllib
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
-SOURCE_KINDS = ("social", "forum", "complaint", "review", "news")
-SourceKind = Literal["social", "forum", "complaint", "review", "news"]
+from alerts.config import AlertSettings, MailSettings
+from common.settings import SOURCE_KINDS, Duration, Section, SourceKind, parse_duration
+from digest.config import DigestSettings
+from web.config import WebSettings
 
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d|w)?\s*$")
-_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
-
-
-def parse_duration(value: object) -> timedelta:
-    """``90`` (seconds), ``"30s"``, ``"15m"``, ``"2h"``, ``"7d"``, ``"1w"`` -> timedelta."""
-    if isinstance(value, timedelta):
-        return value
-    if isinstance(value, bool):
-        raise ValueError("expected a duration such as 30s, 15m, 2h or 7d")
-    if isinstance(value, int | float):
-        seconds = float(value)
-    elif isinstance(value, str) and (match := _DURATION.match(value)):
-        seconds = float(match.group(1)) * _UNIT_SECONDS[match.group(2) or "s"]
-    else:
-        raise ValueError("expected a duration such as 30s, 15m, 2h or 7d")
-    if seconds < 0:
-        raise ValueError("a duration cannot be negative")
-    return timedelta(seconds=seconds)
-
-
-Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
-
-
-class Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
+__all__ = ["SOURCE_KINDS", "Duration", "Section", "SourceKind", "parse_duration"]
 
 class StorageSettings(Section):
     url: str = "sqlite:///var/yuqing.db"
@@ -155,12 +130,6 @@ class SchedulerSettings(Section):
 
     def crawl_timeout_for(self, source: str) -> timedelta:
         return self.crawl_timeouts.get(source, self.crawl_timeout)
-
-
-# Imported here, after Section and Duration exist, because alerts.config builds on them.
-from alerts.config import AlertSettings, MailSettings  # noqa: E402
-from digest.config import DigestSettings  # noqa: E402
-from web.config import WebSettings  # noqa: E402
 
 
 class Settings(Section):
