@@ -318,7 +318,7 @@ class Daemon:
         self.deliver()
 
     def deliver(self) -> None:
-        from alerts.outbox import deliver_pending
+        from delivery.outbox import deliver_pending
 
         with self._outbox_lock, _busy_database_tolerated("outbox delivery"):
             deliver_pending(self.db, self.settings, now=self.clock())

@@ -26,7 +26,7 @@ from sqlalchemy import func, select
 from alerts import synthetic
 from alerts.config import window_key
 from alerts.engine import evaluate
-from alerts.outbox import deliver_pending
+from delivery.outbox import deliver_pending
 from storage.db import Database
 from storage.models import Mention
 from yuqing.config import Settings

@@ -125,7 +125,7 @@ def run_demo(workdir: str) -> int:
     with DemoServer(world) as server:
         settings_path = write_settings(root, server.url, available_spiders())
         settings = load_settings(settings_path)
-        db = Database(settings.storage.url)
+        db = Database(settings.storage.database_url)
         db.upgrade()
         tz = settings.tz
         console.print(f"[bold]青禾 舆情演示[/bold]  演示站点 {server.url}  工作目录 {root}")
@@ -309,7 +309,8 @@ def summary(settings, db, settings_path: Path, digest_note: str, began: float):
     from rich.console import Group
     from sqlalchemy import case, func, select
 
-    from alerts.models import Alert, AlertEvent, OutboxMessage
+    from alerts.models import Alert, AlertEvent
+    from delivery.models import OutboxMessage
     from storage.models import Mention, Source
 
     tz = settings.tz

@@ -1,4 +1,4 @@
-"""Sending the daily digest through the mail outbox, once per day whatever calls it how often."""
+"""Sending the daily digest through the delivery outbox, once per day whatever calls it how often."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from datetime import date
 
 from sqlalchemy import select
 
+from delivery.models import OutboxMessage
+from delivery.outbox import enqueue
 from digest.build import build_digest, default_day
 from digest.render import render
 
@@ -22,9 +24,6 @@ def send_digest(db, settings, day: date | None = None):
 
     Returns the outbox row, or None when that day's digest was queued before or nobody is set to get it.
     """
-    from alerts.models import OutboxMessage
-    from alerts.outbox import enqueue
-
     day = day or default_day(settings)
     key = digest_key(day)
     department = settings.digest.department

@@ -9,8 +9,9 @@ from sqlalchemy import func, select
 from alerts import synthetic
 from alerts.engine import evaluate
 from alerts.indicators import measure
-from alerts.models import Alert, AlertEvent, OutboxMessage, Silence
-from alerts.outbox import enqueue
+from alerts.models import Alert, AlertEvent, Silence
+from delivery.models import OutboxMessage
+from delivery.outbox import enqueue
 from storage.models import Source
 from yuqing.cli import main
 from yuqing.config import Settings

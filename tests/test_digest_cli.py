@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from alerts import synthetic
-from alerts.models import OutboxMessage
+from delivery.models import OutboxMessage
 from storage.db import Database
 from tests.conftest import free_port
 from yuqing.cli import main

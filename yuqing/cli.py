@@ -44,7 +44,7 @@ class Context:
         settings = self.settings
         from storage.db import Database
 
-        database = Database(settings.storage.url)
+        database = Database(settings.storage.database_url)
         database.upgrade()
         return database
 
