@@ -27,6 +27,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
@@ -35,6 +36,10 @@ from apscheduler.schedulers.base import STATE_RUNNING, STATE_STOPPED, BaseSchedu
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
+
+if TYPE_CHECKING:  # annotations only: nothing here runs an import up to the CLI layer
+    from storage.db import Database
+    from yuqing.config import Settings
 
 log = logging.getLogger("yuqing.scheduler")
 
@@ -86,7 +91,7 @@ def _short(duration: timedelta) -> str:
     return f"{seconds}s"
 
 
-def desired_jobs(settings, now: datetime | None = None) -> dict[str, JobSpec]:
+def desired_jobs(settings: Settings, now: datetime | None = None) -> dict[str, JobSpec]:
     """Every job the settings ask for, by id."""
     now = now or system_clock()
     config = settings.scheduler
@@ -133,7 +138,7 @@ def desired_jobs(settings, now: datetime | None = None) -> dict[str, JobSpec]:
     return {job.id: job for job in jobs}
 
 
-def _digest_time(settings) -> tuple[int, int] | None:
+def _digest_time(settings: Settings) -> tuple[int, int] | None:
     if not settings.digest.enabled:
         return None
     hour, minute = settings.digest.time.split(":")
@@ -148,7 +153,7 @@ class Reconciliation:
     kept: list[str] = field(default_factory=list)
 
 
-def reconcile(scheduler: BaseScheduler, settings, now: datetime | None = None) -> Reconciliation:
+def reconcile(scheduler: BaseScheduler, settings: Settings, now: datetime | None = None) -> Reconciliation:
     """Make the job store hold exactly the jobs the settings ask for; unchanged jobs keep their next run time."""
     desired = desired_jobs(settings, now)
     existing = {job.id: job for job in scheduler.get_jobs()}
@@ -414,7 +419,7 @@ def terminate(process: subprocess.Popen) -> None:
         pass
 
 
-def purge_mentions_before(db, cutoff: datetime, batch: int = 1000) -> int:
+def purge_mentions_before(db: Database, cutoff: datetime, batch: int = 1000) -> int:
     """Delete mentions published before ``cutoff``, except any another table refers to (alerts' evidence)."""
     from sqlalchemy import column, delete, exists, inspect, select, table
 

@@ -19,6 +19,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy import and_, func, not_, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -29,6 +30,10 @@ from delivery.config import MailSettings
 from delivery.models import OutboxImage, OutboxMessage
 from delivery.transport import Outgoing, PermanentFailure, TemporaryFailure, Transport
 from storage.installation import instance_id
+
+if TYPE_CHECKING:  # annotations only: nothing here runs an import up to the CLI layer
+    from storage.db import Database
+    from yuqing.config import Settings
 
 log = logging.getLogger(__name__)
 
@@ -117,7 +122,7 @@ def delivery_id(row_id: int, key: str, instance: str) -> str:
 class _Run:
     """The state of one delivery run: transports opened so far and the destinations not to try again now."""
 
-    settings: object
+    settings: Settings
     now: datetime
     instance: str
     transports: dict[str, Transport] = field(default_factory=dict)
@@ -150,7 +155,7 @@ def _not_paused(paused: set[tuple[str, str]]):
     )
 
 
-def _claim_next(db, run: _Run, lease: timedelta) -> tuple[int, str] | None:
+def _claim_next(db: Database, run: _Run, lease: timedelta) -> tuple[int, str] | None:
     """Mark the next due row ``sending`` under a fresh token and return (id, token), or ``None`` if none is
     due."""
     stale = run.now - lease
@@ -177,7 +182,7 @@ def _claim_next(db, run: _Run, lease: timedelta) -> tuple[int, str] | None:
             return row_id, token
 
 
-def _finish(db, row_id: int, token: str, **values) -> None:
+def _finish(db: Database, row_id: int, token: str, **values) -> None:
     with db.session() as session:
         session.execute(
             update(OutboxMessage)
@@ -186,7 +191,7 @@ def _finish(db, row_id: int, token: str, **values) -> None:
         )
 
 
-def deliver_pending(db, settings, *, now: datetime | None = None) -> DeliveryReport:
+def deliver_pending(db: Database, settings: Settings, *, now: datetime | None = None) -> DeliveryReport:
     """Send every message that is due; a failure schedules the next attempt along ``mail.retry_backoff``.
 
     A temporary failure pauses that destination (the SMTP server, one robot) for the rest of the run: it is down,
@@ -222,7 +227,7 @@ def _outgoing(row: OutboxMessage, instance: str) -> Outgoing:
     )
 
 
-def _deliver_one(db, mail: MailSettings, run: _Run, row_id: int, token: str, report: DeliveryReport) -> None:
+def _deliver_one(db: Database, mail: MailSettings, run: _Run, row_id: int, token: str, report: DeliveryReport) -> None:
     """Send one claimed row, or put it back for later when its destination's rate limit is reached."""
     with db.session() as session:
         row = session.get(OutboxMessage, row_id)
@@ -257,7 +262,7 @@ def _deliver_one(db, mail: MailSettings, run: _Run, row_id: int, token: str, rep
     report.sent += 1
 
 
-def _rate_wait(db, transport: Transport, message: Outgoing) -> timedelta | None:
+def _rate_wait(db: Database, transport: Transport, message: Outgoing) -> timedelta | None:
     """How long until the destination's rate limit allows one more message; ``None`` if it allows it now.
 
     Counted from the rows sent in the last window on the wall clock (the robot counts on its clock, not on a
@@ -280,7 +285,7 @@ def _rate_wait(db, transport: Transport, message: Outgoing) -> timedelta | None:
     return recent[-1] + limit.per - wall
 
 
-def _count_waiting(db, report: DeliveryReport) -> None:
+def _count_waiting(db: Database, report: DeliveryReport) -> None:
     """What is left undelivered after the run, each with why: the operator's answer to "did everything go?"."""
     with db.session() as session:
         rows = session.execute(

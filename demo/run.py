@@ -21,6 +21,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.live import Live
@@ -31,6 +32,10 @@ from demo.scenario import DURATION, QUIET_DAYS, Scenario, build
 from demo.server import DemoServer
 from demo.world import World
 from scheduler import CrawlOutcome, Daemon
+
+if TYPE_CHECKING:  # annotations only: nothing here runs an import up to the CLI layer
+    from storage.db import Database
+    from yuqing.config import Settings
 
 TEMPLATE = Path(__file__).with_name("settings.demo.toml")
 # The story starts half an hour before the first complaint, and runs for DURATION after it.
@@ -65,7 +70,7 @@ def write_settings(workdir: Path, base_url: str, spiders: set[str]) -> Path:
     return path
 
 
-def restamp(db, moment: datetime) -> int:
+def restamp(db: Database, moment: datetime) -> int:
     """Put rows the crawler stamped with the real time onto the demo's clock (see the module docstring)."""
     from sqlalchemy import update
 
@@ -305,7 +310,7 @@ def read_eml(path: Path) -> tuple[str, str, datetime | None]:
 LABELS = ("negative", "neutral", "positive")
 
 
-def summary(settings, db, settings_path: Path, digest_note: str, began: float):
+def summary(settings: Settings, db: Database, settings_path: Path, digest_note: str, began: float):
     from rich.console import Group
     from sqlalchemy import case, func, select
 
