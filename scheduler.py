@@ -38,7 +38,6 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 if TYPE_CHECKING:  # annotations only: nothing here runs an import up to the CLI layer
-    from storage.db import Database
     from yuqing.config import Settings
 
 log = logging.getLogger("yuqing.scheduler")
@@ -337,6 +336,8 @@ class Daemon:
 
     def clean_up(self) -> int:
         cutoff = self.clock() - self.settings.storage.retention
+        from storage.retention import purge_mentions_before
+
         deleted = purge_mentions_before(self.db, cutoff)
         log.info("retention: deleted %d mentions published before %s", deleted, cutoff.isoformat())
         return deleted
@@ -417,32 +418,6 @@ def terminate(process: subprocess.Popen) -> None:
         process.wait()
     except ProcessLookupError:
         pass
-
-
-def purge_mentions_before(db: Database, cutoff: datetime, batch: int = 1000) -> int:
-    """Delete mentions published before ``cutoff``, except any another table refers to (alerts' evidence)."""
-    from sqlalchemy import column, delete, exists, inspect, select, table
-
-    from storage.models import Mention
-
-    inspector = inspect(db.engine)
-    references = []
-    for name in inspector.get_table_names():
-        for key in inspector.get_foreign_keys(name):
-            if key["referred_table"] == Mention.__tablename__ and name != Mention.__tablename__:
-                name_of_column = key["constrained_columns"][0]
-                references.append(table(name, column(name_of_column)).c[name_of_column])
-    expired = select(Mention.id).where(Mention.published_at < cutoff)
-    for reference in references:
-        expired = expired.where(~exists().where(reference == Mention.id))
-    deleted = 0
-    while True:
-        with db.session() as session:
-            ids = list(session.scalars(expired.limit(batch)))
-            if not ids:
-                return deleted
-            session.execute(delete(Mention).where(Mention.id.in_(ids)))
-            deleted += len(ids)
 
 
 # --- the jobs: module-level functions the job store names by reference ---------------------------------------------

@@ -21,7 +21,7 @@ from search.highlight import highlight, snippet
 from search.query import And, Filter, Node, Not, Or, Query, QueryError, Term, parse_query
 from storage.models import Mention, Source
 
-if TYPE_CHECKING:  # annotations only: nothing here runs an import up to the CLI layer
+if TYPE_CHECKING:
     from storage.db import Database
 
 SORTS = ("time", "relevance")

@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from alerts import synthetic
 from alerts.importer import read_items
+from demo import synthetic
 from storage.models import Mention
 from tests.conftest import run_cli
 

@@ -15,10 +15,10 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import select, update
 
-from alerts import synthetic
 from alerts.engine import evaluate
 from delivery.models import OutboxMessage
 from delivery.outbox import SENDING, SENT, deliver_pending
+from demo import synthetic
 from tests.conftest import ROOT, free_port
 from yuqing.config import Settings
 

@@ -13,7 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from common.settings import SOURCE_KINDS
 from search.service import SearchRequest
 
-if TYPE_CHECKING:  # annotations only: nothing here runs an import up to the CLI layer
+if TYPE_CHECKING:
     from storage.db import Database
 
 SENTIMENT_CHOICES = {"neg": "负面", "neu": "中性", "pos": "正面"}

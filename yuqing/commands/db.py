@@ -1,4 +1,4 @@
-"""``db upgrade`` and ``import``: the database and what is in it."""
+"""``db upgrade``: bring the database to the current schema."""
 
 from __future__ import annotations
 

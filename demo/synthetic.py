@@ -19,7 +19,7 @@ from sqlalchemy import insert
 from storage.models import Mention
 from storage.repo import get_or_create_source
 
-if TYPE_CHECKING:  # annotations only: nothing here runs an import up to the CLI layer
+if TYPE_CHECKING:
     from storage.db import Database
 
 REGIONS = (
