@@ -12,6 +12,7 @@ when, in the story, the crawl stored them.
 
 from __future__ import annotations
 
+import importlib.resources
 import importlib.util
 import logging
 import re
@@ -37,7 +38,7 @@ if TYPE_CHECKING:  # annotations only: nothing here runs an import up to the CLI
     from storage.db import Database
     from yuqing.config import Settings
 
-TEMPLATE = Path(__file__).with_name("settings.demo.toml")
+TEMPLATE = Path(str(importlib.resources.files("demo") / "settings.demo.toml"))
 # The story starts half an hour before the first complaint, and runs for DURATION after it.
 LEAD_IN = timedelta(minutes=30)
 # The clock is set so the story takes this many crawl rounds (a round measured by the first crawl): enough for
