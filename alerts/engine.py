@@ -114,10 +114,13 @@ def evaluate(db, settings, *, now: datetime | None = None) -> EvaluationReport:
 
 def _persist_and_notify(session: Session, settings, rows: dict, change: Change) -> bool:
     """Write one change and enqueue its email; True if a new email was queued."""
+    if store.unchanged(rows.get(change.key), change):
+        return False
     row = store.row_for(session, rows, change.key, change.at)
+    muted_before = (row.evidence or {}).get("muted")
     store.write_state(row, change)
     outbox_row = notify(session, settings, row, change, change.at) if change.notification else None
-    store.record_events(session, row, change, outbox_row)
+    store.record_events(session, row, change, outbox_row, muted_before)
     return outbox_row is not None
 
 
