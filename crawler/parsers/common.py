@@ -2,6 +2,12 @@
 
 The HTTP ``Content-Type`` header never reaches a parser (it takes bytes, so it runs on a saved file), so
 decoding trusts the page's own declaration and falls back to telling UTF-8 from GB18030 by validity.
+
+Pages are parsed the way a browser parses them: lexbor (through selectolax) builds the tree by the HTML5
+tree-construction rules, so content after ``</html>``, a second ``<body>`` or a page cut off mid-tag lands where
+a browser puts it. libxml2's HTML parser (under parsel/lxml) follows no such rules and drops, for one, everything
+after the first ``</html>``: that is where Tieba's Bigpipe pagelets carry the whole thread list. The parsers keep
+parsel's CSS and XPath selectors, run over the browser-shaped tree.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from typing import Any
 from urllib.parse import urljoin
 
 from parsel import Selector
+from selectolax.lexbor import LexborHTMLParser
 
 _DECLARED = re.compile(
     rb"""<\?xml[^>]*?\sencoding\s*=\s*["']?([A-Za-z0-9_.:-]+)"""
@@ -22,6 +29,9 @@ _DECLARED = re.compile(
 )
 # GB2312 and GBK pages routinely carry characters only GB18030 has; it is a superset of both.
 _GB_FAMILY = {"gb2312", "gbk", "gb18030", "hz", "cp936", "euc-cn", "x-gbk"}
+# A Chinese page that declares a single-byte Western encoding is mislabelled (a template default left in place):
+# read as Latin-1 every GBK character turns into two accented letters, so the declaration is ignored instead.
+_WESTERN = {"latin-1", "iso8859-1", "cp1252", "ascii", "iso8859-15"}
 _BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
 _JSONP = re.compile(
     r"^\s*(?:try\s*\{\s*)?[\w$.]+\s*\(\s*(.*?)\s*\)\s*;?\s*(?:\}\s*catch\s*\(\w*\)\s*\{\s*\}\s*;?)?\s*$", re.S
@@ -56,6 +66,8 @@ def declared_encoding(body: bytes) -> str | None:
     try:
         name = codecs.lookup(name).name
     except LookupError:
+        return None
+    if name in _WESTERN:
         return None
     return "gb18030" if name in _GB_FAMILY or name.startswith("gb") else name
 
@@ -126,14 +138,33 @@ def require(mapping: Any, *path: str | int, what: str) -> Any:
 
 
 def html_to_text(fragment: str | None) -> str:
-    """Visible text of an HTML fragment: line breaks kept, emoticons as their ``[alt]``, whitespace tidied."""
+    """Visible text of an HTML fragment: line breaks kept, emoticons as their ``[alt]``, whitespace tidied,
+    and the sites' own buttons and captions (:func:`strip_chrome`) left out."""
     if not fragment:
         return ""
     text = _INVISIBLE.sub("", fragment)
     text = _BREAKS.sub("\n", text)
     text = _EMOTICON.sub(lambda m: m.group(1), text)
     text = html.unescape(_TAG.sub("", text))
-    return tidy(text)
+    return strip_chrome(tidy(text))
+
+
+# Lines the sites put inside a post's markup that are controls, not what the author wrote: Tieba's image
+# expander, Weibo's and Zhihu's "expand" links, share bars. A line is dropped only when it is nothing else.
+_CHROME_LINE = re.compile(
+    r"^(?:点击展开，查看完整图片|点击展开,查看完整图片|展开全文\s*[c∨⌄>]?|收起全文\s*[d∧⌃<]?|展开|收起|查看全文|阅读全文|"
+    r"显示全部|查看图片|查看大图|\.{0,3}全文|分享到[:：]?.{0,30}|分享|转发到[:：]?.{0,30}|收藏\s*分享.{0,20})$"
+)
+# Weibo cuts a long post with "...展开全文c" (or "…全文") on the last line, after the words.
+_CHROME_TAIL = re.compile(r"\s*(?:\.\.\.|…)?\s*(?:展开全文\s*c?|全文)$")
+
+
+def strip_chrome(text: str) -> str:
+    """Text without the site's UI chrome lines and a trailing "...展开全文"; the author's words untouched."""
+    lines = [line for line in text.split("\n") if not _CHROME_LINE.match(line)]
+    if lines and lines[-1].endswith(("展开全文", "展开全文c", "...全文", "…全文")):
+        lines[-1] = _CHROME_TAIL.sub("", lines[-1])
+    return "\n".join(line for line in lines if line)
 
 
 def tidy(text: str | None) -> str:
@@ -169,9 +200,15 @@ def text_or_none(value: Any) -> str | None:
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 
 
-def html_page(body: bytes) -> Selector:
-    """A parsel selector over a decoded HTML page; lxml recovers from broken markup rather than failing."""
-    return Selector(text=_XML_DECLARATION.sub("", decode_body(body)), type="html")
+def html_page(body: bytes | str) -> Selector:
+    """A parsel selector over the tree a browser builds from this page (bytes are decoded first).
+
+    lexbor builds the tree by the HTML5 rules; its serialisation is well-formed markup that libxml2 then reads
+    back without a repair of its own, which gives parsel the browser's tree at about twice lxml's cost alone.
+    """
+    text = decode_body(body) if isinstance(body, bytes) else body
+    document = LexborHTMLParser(_XML_DECLARATION.sub("", text)).html or "<html></html>"
+    return Selector(text=document, type="html")
 
 
 def absolute(url: str | None, base: str) -> str:
