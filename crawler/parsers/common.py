@@ -36,7 +36,8 @@ _BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codec
 _JSONP = re.compile(
     r"^\s*(?:try\s*\{\s*)?[\w$.]+\s*\(\s*(.*?)\s*\)\s*;?\s*(?:\}\s*catch\s*\(\w*\)\s*\{\s*\}\s*;?)?\s*$", re.S
 )
-_BREAKS = re.compile(r"<\s*br\s*/?\s*>|</\s*(?:p|div|li|h\d)\s*>", re.I)
+# A block element starts and ends a line, as a browser lays it out (an image box inside a paragraph included).
+_BREAKS = re.compile(r"<\s*br\s*/?\s*>|</?\s*(?:p|div|li|h\d)\b[^>]*>", re.I)
 _INVISIBLE = re.compile(r"<(script|style|noscript)\b.*?</\1\s*>|<!--.*?-->", re.I | re.S)
 _EMOTICON = re.compile(r"""<img\b[^>]*?\balt\s*=\s*["']?(\[[^\]"'<>]{1,12}\])[^>]*>""", re.I)
 _TAG = re.compile(r"<[^>]*>")
@@ -76,7 +77,8 @@ def decode_body(body: bytes) -> str:
     """Bytes to text: BOM, then the declared encoding, else whichever of UTF-8 / GB18030 decodes cleanly.
 
     A page that declares GBK but is valid multi-byte UTF-8 is read as UTF-8: a GBK text that happens to be
-    valid UTF-8 is vanishingly rare, a mislabelled page is not.
+    valid UTF-8 is vanishingly rare, a mislabelled page is not. A page cut off inside its last character still
+    counts as clean: a truncated download must not be read in the wrong encoding for want of one byte.
     """
     for bom, encoding in _BOMS:
         if body.startswith(bom):
@@ -86,19 +88,28 @@ def decode_body(body: bytes) -> str:
     if declared and not (declared == "gb18030" and _is_utf8_text(body)):
         candidates.insert(0, declared)
     for encoding in candidates:
-        try:
-            return body.decode(encoding)
-        except (UnicodeDecodeError, LookupError):
-            continue
+        if (text := _decode_clean(body, encoding)) is not None:
+            return text
     return body.decode(declared or "utf-8", errors="replace")
 
 
-def _is_utf8_text(body: bytes) -> bool:
+def _decode_clean(body: bytes, encoding: str) -> str | None:
+    """``body`` in ``encoding`` if every byte fits, but for an incomplete character at the very end."""
     try:
-        body.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return not body.isascii()
+        return body.decode(encoding)
+    except LookupError:
+        return None
+    except UnicodeDecodeError as exc:
+        if exc.end != len(body) or exc.start < len(body) - 3:
+            return None
+        try:
+            return body[: exc.start].decode(encoding)
+        except UnicodeDecodeError:
+            return None
+
+
+def _is_utf8_text(body: bytes) -> bool:
+    return not body.isascii() and _decode_clean(body, "utf-8") is not None
 
 
 def load_json(body: bytes, what: str) -> Any:
@@ -161,7 +172,7 @@ _CHROME_TAIL = re.compile(r"\s*(?:\.\.\.|…)?\s*(?:展开全文\s*c?|全文)$")
 
 def strip_chrome(text: str) -> str:
     """Text without the site's UI chrome lines and a trailing "...展开全文"; the author's words untouched."""
-    lines = [line for line in text.split("\n") if not _CHROME_LINE.match(line)]
+    lines = [line for line in text.replace("点击展开，查看完整图片", "\n").split("\n") if not _CHROME_LINE.match(line)]
     if lines and lines[-1].endswith(("展开全文", "展开全文c", "...全文", "…全文")):
         lines[-1] = _CHROME_TAIL.sub("", lines[-1])
     return "\n".join(line for line in lines if line)
