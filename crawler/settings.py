@@ -1,5 +1,7 @@
 """Scrapy settings for every yuqing crawl. Per-source values (delay, robots.txt) are layered on in crawler.run."""
 
+from crawler.pipelines import item_pipelines
+
 BOT_NAME = "yuqing"
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
@@ -41,9 +43,5 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.BlockDetectionMiddleware": 590,
 }
 
-ITEM_PIPELINES = {
-    "crawler.pipelines.NormalizeStep": 100,
-    "crawler.pipelines.BrandMatchStep": 200,
-    "crawler.pipelines.AnalyzeStep": 300,
-    "crawler.pipelines.StoreStep": 400,
-}
+# The order is written once, in crawler.pipelines.PIPELINE; `yuqing import` runs the same list.
+ITEM_PIPELINES = item_pipelines()

@@ -52,12 +52,17 @@ def get_or_create_source(session: Session, name: str, kind: str) -> Source:
     return source
 
 
-def upsert_mention(session: Session, source: Source, values: Mapping[str, Any]) -> tuple[Mention, bool]:
-    """Insert a mention, or update the engagement counts of the one already stored; returns (row, created)."""
+def upsert_mention(
+    session: Session, source: Source, values: Mapping[str, Any], *, seen_now: bool = True
+) -> tuple[Mention, bool]:
+    """Insert a mention, or update the engagement counts of the one already stored; returns (row, created).
+
+    ``seen_now`` False (a replay of saved mentions) leaves a stored row's ``fetched_at`` as it was.
+    """
     key = external_key(values.get("external_id"), values["url"], _identity_text(values))
     existing = _find(session, source.id, key, values)
     if existing is not None:
-        _refresh(existing, values)
+        _refresh(existing, values, seen_now)
         return existing, False
     counts = {field: values.get(field) or 0 for field in ("reposts", "comments", "likes")}
     row = Mention(source_id=source.id, **{**values, **counts, "external_id": key})
@@ -69,7 +74,7 @@ def upsert_mention(session: Session, source: Source, values: Mapping[str, Any]) 
         existing = _find(session, source.id, key, values)
         if existing is None:
             raise
-        _refresh(existing, values)
+        _refresh(existing, values, seen_now)
         return existing, False
     return row, True
 
@@ -92,12 +97,12 @@ def _find(session: Session, source_id: int, key: str, values: Mapping[str, Any])
     return None
 
 
-def _refresh(row: Mention, values: Mapping[str, Any]) -> None:
+def _refresh(row: Mention, values: Mapping[str, Any], seen_now: bool = True) -> None:
     for field in ENGAGEMENT_FIELDS:
         value = values.get(field)
         if value is not None:
             setattr(row, field, value)
-    if values.get("fetched_at"):
+    if seen_now and values.get("fetched_at"):
         row.fetched_at = values["fetched_at"]
 
 
