@@ -37,7 +37,8 @@ def file_path(database_url: str) -> Path:
 
     url = make_url(database_url)
     if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
-        return Path(url.database).with_name(Path(url.database).name + ".dead-letters.jsonl")
+        database = Path(url.database.removeprefix("file:"))  # a URI filename (``file:…?mode=ro``) is the same file
+        return database.with_name(database.name + ".dead-letters.jsonl")
     return Path("var") / "dead-letters.jsonl"
 
 
