@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, ValidationError, field_validator, model_validator
 
 from alerts.config import AlertSettings
-from common.settings import SOURCE_KINDS, Duration, Section, SourceKind, parse_duration
+from common.settings import SOURCE_KINDS, SOURCE_NAME_PATTERN, Duration, Section, SourceKind, parse_duration
 from delivery.config import MailSettings
 from digest.config import DigestSettings
 from web.config import WebSettings
@@ -69,7 +69,7 @@ class BrandSettings(Section):
 
 
 class SourceSettings(Section):
-    name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
+    name: str = Field(min_length=1, max_length=100, pattern=SOURCE_NAME_PATTERN)
     kind: SourceKind
     spider: str = Field(min_length=1)
     urls: list[str] = []

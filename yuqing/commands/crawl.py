@@ -49,13 +49,15 @@ def sources_command(args, context) -> int:
     from rich.table import Table
     from sqlalchemy import select
 
+    from storage import dead_letters
     from storage.models import Source
 
     settings = context.settings
     with context.db.session() as session:
         rows = {row.name: row for row in session.scalars(select(Source))}
-    table = Table(title="数据源 sources")
-    for column in ("name", "kind", "spider", "enabled", "last success", "items last run", "last error",
+        failed = dead_letters.counts_by_source(session)
+    table = Table(title="数据源 sources", caption="入库失败 (dead letters): yuqing import --retry-failed 重试")
+    for column in ("name", "kind", "spider", "enabled", "last success", "items last run", "入库失败", "last error",
                    "blocked until"):
         table.add_column(column)
     now = datetime.now(UTC)
@@ -66,6 +68,7 @@ def sources_command(args, context) -> int:
             source.name, source.kind, source.spider, "yes" if source.enabled else "no",
             when(row.last_success_at if row else None, settings.tz),
             str(row.items_last_run) if row and row.items_last_run is not None else "-",
+            str(failed.get(source.name, 0)),
             ((row.last_error or "")[:60] if row else "") or "-",
             f"{when(blocked, settings.tz)} ({row.blocked_reason})" if blocked else "-",
         )

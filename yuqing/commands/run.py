@@ -184,4 +184,22 @@ def status_command(args, context) -> int:
                   + (f"（最早 {when(oldest, tz)}）" if oldest else "")
                   + f"，{backlog.get('sent', 0)} 封已发，{backlog.get('failed', 0)} 封失败")
     console.print(f"数据库：{_size(database_size(db))}（{db.engine.url.render_as_string()}）")
+    _print_dead_letters(console, db)
     return 0
+
+
+def _print_dead_letters(console, db) -> None:
+    """Mentions that could not be stored: in the table, and in the file kept when the database refused them."""
+    from storage import dead_letters
+
+    with db.session() as session:
+        by_source = dead_letters.counts_by_source(session)
+    held = len(dead_letters.read_file(dead_letters.file_path(db.url)))
+    total = sum(by_source.values()) + held
+    if not total:
+        console.print("入库失败：无")
+        return
+    detail = "，".join(f"{name} {count}" for name, count in sorted(by_source.items()))
+    where = f"；{held} 条在 {dead_letters.file_path(db.url)}" if held else ""
+    console.print(f"入库失败：{total} 条（{detail or '-'}{where}），修复后运行 yuqing import --retry-failed 重试",
+                  markup=False)
