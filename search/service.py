@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from itertools import islice
+from urllib.parse import urlsplit
 
 from sqlalchemy import ColumnElement, Select, and_, func, literal_column, not_, or_, select, table, true
 from sqlalchemy.orm import Session, defer, joinedload
@@ -41,6 +42,15 @@ class SearchRequest:
         return SearchRequest(q=self.q or "", sort=self.sort if self.sort in SORTS else "time",
                              dedupe=self.dedupe, page=min(max(1, self.page), MAX_PAGE),
                              per_page=min(max(1, self.per_page), MAX_PER_PAGE))
+
+    def capped(self) -> tuple[str, ...]:
+        """What :meth:`normalised` cut down, said to the user: a cap nobody hears of looks like missing data."""
+        notes = []
+        if self.per_page > MAX_PER_PAGE:
+            notes.append(f"每页最多 {MAX_PER_PAGE} 条：只返回了 {MAX_PER_PAGE} 条，其余请翻页（page 2、3 …）")
+        if self.page > MAX_PAGE:
+            notes.append(f"最多翻到第 {MAX_PAGE} 页：显示的是第 {MAX_PAGE} 页，请加条件缩小范围")
+        return tuple(notes)
 
 
 @dataclass
@@ -278,7 +288,7 @@ def search(db, request: SearchRequest, tz: tzinfo, now: datetime | None = None, 
 
     ``use_index=False`` finds the same page by a substring scan of every row (benchmarks and checks).
     """
-    request = request.normalised()
+    capped, request = request.capped(), request.normalised()
     try:
         query = parse(request.q, tz, now)
     except QueryError as exc:
@@ -294,7 +304,7 @@ def search(db, request: SearchRequest, tz: tzinfo, now: datetime | None = None, 
                     snippet_html=snippet(m.text, query.terms), story_size=sizes.get(m.cluster_id))
                 for m in mentions]
         session.expunge_all()
-    return SearchPage(request, hits=hits, has_next=has_next, notes=query.notes)
+    return SearchPage(request, hits=hits, has_next=has_next, notes=query.notes + capped)
 
 
 def iter_matches(db, query: Query, sort: str = "time", dedupe: bool = False,
@@ -360,19 +370,31 @@ def count_matches(db, query: Query) -> int:
         return session.scalar(select(func.count()).select_from(Mention).where(*plan.where())) or 0
 
 
+def safe_url(url: str | None) -> str | None:
+    """The original's address if it is a web address; a ``javascript:`` or ``data:`` link from a hostile page
+    is not, and a client that puts ``url`` in an ``href`` must be able to trust it."""
+    if not url:
+        return None
+    return url if urlsplit(url.strip()).scheme.lower() in ("http", "https") else None
+
+
 def record(hit_or_mention: Hit | Mention, tz: tzinfo) -> dict:
-    """A result as the JSON API, ``yuqing search --json`` and the CSV export give it."""
+    """A result as the JSON API and ``yuqing search --json`` give it: ``url`` is always http(s) or null, and
+    any other link the site gave is kept, under a name that says so, in ``unsafe_url``."""
     hit = hit_or_mention if isinstance(hit_or_mention, Hit) else None
     mention = hit.mention if hit else hit_or_mention
+    url = safe_url(mention.url)
     row = {
         "id": mention.id, "brand": mention.brand, "source": mention.source.name, "kind": mention.source_kind,
-        "title": mention.title, "text": mention.text, "url": mention.url, "author": mention.author,
+        "title": mention.title, "text": mention.text, "url": url, "author": mention.author,
         "published_at": mention.published_at.astimezone(tz).isoformat(),
         "sentiment": round(mention.sentiment, 4), "label": mention.label, "category": mention.category,
         "grade": mention.grade, "region": mention.region,
         "reposts": mention.reposts, "comments": mention.comments, "likes": mention.likes,
         "cluster_id": mention.cluster_id,
     }
+    if url is None and mention.url:
+        row["unsafe_url"] = mention.url
     if hit:
         row["highlight"] = {"title": str(hit.title_html), "snippet": str(hit.snippet_html)}
         if hit.story_size is not None:

@@ -19,7 +19,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from search.export import csv_chunks
 from search.labels import KIND_NAMES, LABEL_NAMES
 from search.query import QueryError
-from search.service import daily_volume, iter_matches, parse, record, search
+from search.service import daily_volume, iter_matches, parse, record, safe_url, search
 from web.chart import volume_svg
 from web.config import is_loopback
 from web.views import (
@@ -29,7 +29,6 @@ from web.views import (
     SORT_CHOICES,
     FilterForm,
     active_alerts,
-    safe_url,
 )
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -63,7 +62,7 @@ def create_app(settings, db, *, host: str = "127.0.0.1") -> FastAPI:
             if request.query_params.get("token"):
                 # The token came in the address: keep it in a cookie and take it out of the address bar.
                 params = [(k, v) for k, v in request.query_params.multi_items() if k != "token"]
-                target = request.url.path + (f"?{urlencode(params)}" if params else "")
+                target = _same_origin(request.url.path) + (f"?{urlencode(params)}" if params else "")
                 response = RedirectResponse(target, status_code=303)
                 response.set_cookie(TOKEN_COOKIE, token, httponly=True, samesite="strict")
                 return _with_headers(response)
@@ -131,6 +130,13 @@ def _offered_token(request: Request) -> str | None:
     if header.lower().startswith("bearer "):
         return header[7:].strip()
     return request.query_params.get("token") or request.cookies.get(TOKEN_COOKIE)
+
+
+def _same_origin(path: str) -> str:
+    """The (decoded) path as a redirect target that stays on this site. ``//evil.example/`` is another host's
+    address, and so are ``/\\evil.example`` and ``/<tab>/evil.example`` once a browser has read them (it turns
+    backslashes into slashes and drops tabs); re-encoded, nothing but our own path is left."""
+    return "/" + quote(path.lstrip("/\\"), safe="/:@!$&'()*+,;=-._~")
 
 
 def _with_headers(response: Response) -> Response:

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from yuqing.cli import UserError
 from yuqing.commands import when
 from yuqing.config import parse_duration
+from yuqing.terminal import printable
 
 
 def register(commands) -> None:
@@ -286,7 +287,7 @@ def import_command(args, context) -> int:
     except OSError as exc:
         raise UserError(f"{args.file}: {exc.strerror}") from None
     for error in errors:
-        print(error, file=sys.stderr)
+        print(printable(error), file=sys.stderr)
     from yuqing.progress import tracked
 
     outcomes = run_pipeline(settings, context.db, tracked(items, "导入 import")) if items else {}

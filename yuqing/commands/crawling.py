@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 from yuqing.cli import UserError
 from yuqing.commands import when
+from yuqing.terminal import printable, rich_text
 
 
 def register(commands) -> None:
@@ -36,9 +37,10 @@ def crawl_command(args, context) -> int:
     print(f"{source.name}: {result.items} items, {result.new} new, {result.updated} updated, "
           f"{result.unmatched} not about a brand")
     for error in result.errors:
-        print(f"  error: {error}")
+        print(f"  error: {printable(error)}")
     if result.blocked_reason:
-        print(f"  blocked: {result.blocked_reason}; next try after {result.blocked_until:%Y-%m-%d %H:%M} UTC")
+        print(f"  blocked: {printable(result.blocked_reason)}; "
+              f"next try after {result.blocked_until:%Y-%m-%d %H:%M} UTC")
         return 3
     return 1 if result.errors and not result.items else 0
 
@@ -66,8 +68,8 @@ def sources_command(args, context) -> int:
             source.name, source.kind, source.spider, "yes" if source.enabled else "no",
             when(row.last_success_at if row else None, settings.tz),
             str(row.items_last_run) if row and row.items_last_run is not None else "-",
-            ((row.last_error or "")[:60] if row else "") or "-",
-            f"{when(blocked, settings.tz)} ({row.blocked_reason})" if blocked else "-",
+            rich_text(((row.last_error or "")[:60] if row else "") or "-"),
+            rich_text(f"{when(blocked, settings.tz)} ({row.blocked_reason})" if blocked else "-"),
         )
     Console(soft_wrap=True).print(table)
     return 0

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 from yuqing.cli import UserError
 from yuqing.commands import when
+from yuqing.terminal import rich_text
 
 
 def register(commands) -> None:
@@ -60,7 +61,7 @@ def run_once(daemon) -> int:
                 outcome = future.result()
                 outcomes.append(outcome)
                 style = "green" if outcome.status == "ok" else "red"
-                progress.console.print(f"[{style}]{outcome.status:>8}[/{style}]  {outcome.summary}")
+                progress.console.print(f"[{style}]{outcome.status:>8}[/{style}] ", rich_text(outcome.summary))
                 progress.advance(task)
         progress.add_task("预警评估与发信 (alerts and mail)", total=None)
         daemon.evaluate()
@@ -153,7 +154,7 @@ def status_command(args, context) -> int:
             when(runs.get(CRAWL_PREFIX + source.name), tz) if source.enabled else "-",
             str(row.items_last_run) if row and row.items_last_run is not None else "-",
             str(per_source.get(row.id, 0)) if row else "0",
-            ((row.last_error or "")[:60] if row and row.failures else "") or "-",
+            rich_text(((row.last_error or "")[:60] if row and row.failures else "") or "-"),
         )
     console.print(table)
 
@@ -172,7 +173,8 @@ def status_command(args, context) -> int:
         for column in ("品牌", "范围", "级别", "状态", "开始", "上次通知"):
             active.add_column(column)
         for alert in alerts:
-            active.add_row(alert.subject, alert.scope, alert.level or "-", STATE_NAMES.get(alert.state, alert.state),
+            active.add_row(rich_text(alert.subject), rich_text(alert.scope), alert.level or "-",
+                           STATE_NAMES.get(alert.state, alert.state),
                            when(alert.started_at, tz), when(alert.last_notified_at, tz))
         console.print(active)
     else:
