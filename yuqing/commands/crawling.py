@@ -20,13 +20,26 @@ def register(commands) -> None:
 
 
 def crawl_command(args, context) -> int:
-    from crawler.run import crawl
-
     settings = context.settings
     source = settings.source(args.source)
     if not source.enabled and not args.force:
         raise UserError(f"source {source.name!r} is disabled in {context.settings_path} (use --force)")
-    result = crawl(settings, context.db, source.name, force=args.force)
+    if settings.crawl.redis_url:
+        # Crawls sharing a scrapy-redis queue are meant to run side by side; its duplicate filter keeps them apart.
+        return _crawl(context, settings, source, args.force)
+    # Otherwise one crawl of a source at a time: a crawl left running by a daemon that died, or one started by hand
+    # beside the daemon's, would fetch every page twice and race on the source's row.
+    with context.db.exclusive(f"crawl-{source.name}") as mine:
+        if not mine:
+            print(f"{source.name}: skipped, another crawl of this source is still running")
+            return 0
+        return _crawl(context, settings, source, args.force)
+
+
+def _crawl(context, settings, source, force: bool) -> int:
+    from crawler.run import crawl
+
+    result = crawl(settings, context.db, source.name, force=force)
     if result.new or result.updated:
         from search.index import sync
 

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from datetime import UTC, datetime
 
 from yuqing.cli import UserError
 from yuqing.commands import when
 from yuqing.terminal import rich_text
+
+log = logging.getLogger("yuqing.run")
 
 
 def register(commands) -> None:
@@ -30,10 +33,25 @@ def run_command(args, context) -> int:
         raise UserError(f"no enabled source in {context.settings_path}: add a [[sources]] entry")
     # A line per job run every few seconds drowns the lines that matter: crawls, alerts and failures.
     logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)
-    daemon = Daemon(settings, context.settings_path, context.db)
+    daemon = Daemon(settings, context.settings_path, database_when_ready(context))
     if args.once:
         return run_once(daemon)
     return daemon.run_until_stopped()
+
+
+def database_when_ready(context, longest: float = 60.0):
+    """The database, waiting for it: a daemon started before its database (PostgreSQL still booting, a data disk
+    not yet mounted) logs one line per try and tries again, backing off up to ``longest`` seconds."""
+    from storage.db import DatabaseUnavailable
+
+    delay = 1.0
+    while True:
+        try:
+            return context.db
+        except DatabaseUnavailable as exc:
+            log.error("database unavailable: %s; retrying in %.0fs", exc, delay)
+            time.sleep(delay)
+            delay = min(delay * 2, longest)
 
 
 def run_once(daemon) -> int:
