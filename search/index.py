@@ -18,6 +18,9 @@ lower-cased text. pg_trgm was the first choice, but a trigram index cannot answe
 two-character words most Chinese searches are (小米, 退款), and it sees CJK as word characters only under
 some database locales (C.UTF-8 yes, C no); the n-gram array works for every word length under any locale,
 needs no extension, and PostgreSQL keeps it in step by itself.
+
+Both index the folded text (:mod:`search.fold`: traditional characters simplified), so 品质 finds 品質; the
+PostgreSQL fold is the same table as a SQL ``translate`` written into the database by its migration.
 """
 
 from __future__ import annotations
@@ -27,6 +30,8 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Connection, text
 from sqlalchemy.exc import OperationalError
+
+from search.fold import fold, simplified_pairs
 
 log = logging.getLogger(__name__)
 
@@ -53,11 +58,11 @@ def _is_word_char(char: str) -> bool:
 
 
 def word_runs(value: str) -> list[str]:
-    """Maximal runs of word characters, Latin lower-cased: ``"小米SU7, 好"`` -> ``小米su7``, ``好``."""
+    """Maximal runs of word characters, folded: ``"小米SU7, 品質"`` -> ``小米su7``, ``品质``."""
     runs, current = [], []
-    for char in value:
+    for char in fold(value):
         if _is_word_char(char):
-            current.append(char.lower() if char < "\x80" else char)
+            current.append(char)
         elif current:
             runs.append("".join(current))
             current = []
@@ -154,8 +159,36 @@ POSTGRES_SCHEMA = (
     "USING gin (yuqing_search_grams(title || chr(10) || text))",
 )
 
+def postgres_fold_schema() -> tuple[str, ...]:
+    """The fold as a SQL function and the index over folded text (replacing the unfolded one)."""
+    traditional, simplified = simplified_pairs()
+    return (
+        f"""CREATE OR REPLACE FUNCTION yuqing_fold(body text) RETURNS text
+        LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+            SELECT translate(lower(body), '{traditional}', '{simplified}')
+        $$""",
+        "DROP INDEX IF EXISTS ix_mentions_search_grams",
+        "CREATE INDEX ix_mentions_search_grams ON mentions "
+        "USING gin (yuqing_search_grams(yuqing_fold(title || chr(10) || text)))",
+    )
+
+
+def fold_existing(connection: Connection) -> None:
+    """Re-index every stored mention by its folded text (the migration that brought folding in)."""
+    if connection.dialect.name != "sqlite":
+        for statement in postgres_fold_schema():
+            connection.exec_driver_sql(statement)
+        return
+    connection.exec_driver_sql(f"INSERT INTO {FTS_TABLE} ({FTS_TABLE}) VALUES ('delete-all')")
+    connection.exec_driver_sql(f"DELETE FROM {PENDING_TABLE}")
+    connection.exec_driver_sql(f"INSERT INTO {PENDING_TABLE} (mention_id, indexed) SELECT id, 0 FROM mentions")
+    while _sync_batch(connection, 20_000):
+        pass
+
+
 POSTGRES_DROP = (
     "DROP INDEX IF EXISTS ix_mentions_search_grams",
+    "DROP FUNCTION IF EXISTS yuqing_fold(text)",
     "DROP FUNCTION IF EXISTS yuqing_search_word_grams(text)",
     "DROP FUNCTION IF EXISTS yuqing_search_grams(text)",
 )

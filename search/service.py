@@ -1,13 +1,15 @@
 """Finding stored mentions: the one search behind ``yuqing search``, the web page, its API and the digest.
 
-A query becomes one SQL condition that decides exactly (substring tests on the real title and text); the
-index of :mod:`search.index` only narrows which rows are tested, so results are those of a full scan.
+A query becomes one SQL condition that decides exactly (substring tests on the folded title and text, see
+:mod:`search.fold`); the index of :mod:`search.index` only narrows which rows are tested, so results are those
+of a full scan.
 """
 
 from __future__ import annotations
 
 import heapq
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from itertools import islice
@@ -17,6 +19,7 @@ from sqlalchemy import ColumnElement, Select, and_, func, literal_column, not_, 
 from sqlalchemy.orm import Session, defer, joinedload
 
 from search import index
+from search.fold import fold
 from search.highlight import highlight, snippet
 from search.query import And, Filter, Node, Not, Or, Query, QueryError, Term, parse_query
 from storage.models import Mention, Source
@@ -86,8 +89,8 @@ class _Compiler:
 
     def contains(self, column, word: str) -> ColumnElement[bool]:
         if self.dialect == "postgresql":
-            return func.strpos(func.lower(column), func.lower(word)) > 0
-        return func.instr(func.lower(column), func.lower(word)) > 0
+            return func.strpos(func.yuqing_fold(column), func.yuqing_fold(word)) > 0
+        return func.instr(func.yuqing_fold(column), fold(word)) > 0
 
     def condition(self, node: Node | None, negated: bool = False) -> ColumnElement[bool]:
         if node is None:
@@ -96,7 +99,7 @@ class _Compiler:
             found = or_(self.contains(Mention.title, node.text), self.contains(Mention.text, node.text))
             if self.dialect == "postgresql" and self.use_index and not negated:
                 # The GIN index answers this; strpos then drops rows that have the pairs but not the word.
-                grams = func.yuqing_search_word_grams(node.text)
+                grams = func.yuqing_search_word_grams(func.yuqing_fold(node.text))
                 found = and_(literal_column(GRAMS_EXPRESSION).op("@>")(grams), found)
             return found
         if isinstance(node, Not):
@@ -123,7 +126,7 @@ class _Compiler:
         return or_(*(self.contains(Mention.title, word) for word in dict.fromkeys(query.terms)))
 
 
-GRAMS_EXPRESSION = "yuqing_search_grams(mentions.title || chr(10) || mentions.text)"
+GRAMS_EXPRESSION = "yuqing_search_grams(yuqing_fold(mentions.title || chr(10) || mentions.text))"
 
 
 def fts_match(node: Node | None) -> str | None:
@@ -278,6 +281,16 @@ def _story_sizes(session: Session, mentions: list[Mention]) -> dict[int, int]:
 
 # ---- the public functions -------------------------------------------------------
 
+@contextmanager
+def _session(db) -> Iterator[Session]:
+    """A session whose SQLite connection knows ``yuqing_fold`` (PostgreSQL has it from its migration)."""
+    with db.session() as session:
+        if db.dialect == "sqlite":
+            session.connection().connection.driver_connection.create_function(
+                "yuqing_fold", 1, fold, deterministic=True)
+        yield session
+
+
 def parse(text: str, tz: tzinfo, now: datetime | None = None) -> Query:
     return parse_query(text, tz, now or datetime.now(UTC))
 
@@ -296,7 +309,7 @@ def search(db, request: SearchRequest, tz: tzinfo, now: datetime | None = None, 
     if use_index:
         index.sync(db.engine, limit=20_000, wait=False)
     plan = _Plan.build(query, db.dialect, use_index)
-    with db.session() as session:
+    with _session(db) as session:
         ids, has_next = _page_ids(session, plan, request)
         mentions = _load(session, ids)
         sizes = _story_sizes(session, mentions) if request.dedupe else {}
@@ -311,7 +324,7 @@ def iter_matches(db, query: Query, sort: str = "time", dedupe: bool = False,
                  limit: int | None = None) -> Iterator[Mention]:
     """Every match in result order (CSV export), loaded a batch at a time."""
     plan = _Plan.build(query, db.dialect)
-    with db.session() as session:
+    with _session(db) as session:
         ids = _result_ids(session, plan, sort if sort in SORTS else "time", dedupe, limit)
         while batch := list(islice(ids, 500)):
             mentions = _load(session, batch)
@@ -342,7 +355,7 @@ def daily_volume(db, query: Query, tz: tzinfo, days: int = 30,
     first, last = start.astimezone(tz).date(), end.astimezone(tz).date()
     counts: dict[date, dict[str, int]] = {}
     plan = _Plan.build(_bounded(query, start, end), db.dialect)
-    with db.session() as session:
+    with _session(db) as session:
         rows = session.execute(select(Mention.published_at, Mention.label).where(*plan.where())
                                .execution_options(yield_per=2000))
         for published_at, label in rows:
@@ -366,7 +379,7 @@ def _bounded(query: Query, start: datetime, end: datetime) -> Query:
 
 def count_matches(db, query: Query) -> int:
     plan = _Plan.build(query, db.dialect)
-    with db.session() as session:
+    with _session(db) as session:
         return session.scalar(select(func.count()).select_from(Mention).where(*plan.where())) or 0
 
 
@@ -408,6 +421,6 @@ def counts_by(db, query: Query, *columns: str) -> dict[tuple, int]:
     """How many mentions match ``query``, per value of ``columns`` (``"source_kind"``, ``"label"``, ...)."""
     plan = _Plan.build(query, db.dialect)
     keys = [getattr(Mention, name) for name in columns]
-    with db.session() as session:
+    with _session(db) as session:
         rows = session.execute(select(*keys, func.count()).where(*plan.where()).group_by(*keys))
         return {tuple(row[:-1]): row[-1] for row in rows}
