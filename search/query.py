@@ -45,7 +45,7 @@ MAX_TERMS = 32
 # Each level is a nested NOT or parenthesis in SQL; about 50 overflowed SQLite's parser stack (an HTTP 500).
 MAX_NESTING = 12
 # Stored posts fall in this range; beyond it date arithmetic overflows and the index key has no room.
-EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
 LATEST = datetime(2100, 1, 1, tzinfo=UTC)
 
 
@@ -334,8 +334,8 @@ _DATE = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}$")
 
 def parse_moment(value: str, tz: tzinfo, now: datetime, *, end_of_day: bool = False) -> datetime:
     """``7d``/``24h`` back from now, a date (its start; its end with ``end_of_day``), or an ISO date-time,
-    between 1970 and 2100."""
-    out_of_range = QueryError(f"时间 {value!r} 超出范围：只能在 1970 年到 2100 年之间")
+    between 1900 and 2100."""
+    out_of_range = QueryError(f"时间 {value!r} 超出范围：只能在 1900 年到 2100 年之间")
     try:
         moment = _moment(value, tz, now, end_of_day)
     except OverflowError:

@@ -85,7 +85,7 @@ def create_app(settings, db, *, host: str = "127.0.0.1") -> FastAPI:
             "safe_url": safe_url, "page_link": form.link, "export_link": "/export.csv?" + form.query_string(),
             "kinds": KIND_NAMES, "sentiments": SENTIMENT_CHOICES, "grades": GRADE_CHOICES,
             "sinces": SINCE_CHOICES, "sorts": SORT_CHOICES,
-        })
+        }, status_code=200 if page.ok else 400)
 
     @app.get("/export.csv")
     def export(request: Request):
