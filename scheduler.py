@@ -291,6 +291,8 @@ class Daemon:
             # The crawl process would create a new, empty database where the old one was.
             self.stopping.set()
             return CrawlOutcome(source.name, "skipped", "the database is gone")
+        from yuqing.cli import DATABASE_MUST_EXIST
+
         timeout = self.settings.scheduler.crawl_timeout_for(source.name).total_seconds()
         started_at, started = system_clock(), time.monotonic()
         with tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace") as stderr:
@@ -299,6 +301,7 @@ class Daemon:
             # outside the daemon's process group, it is told by the kernel when the daemon dies (see below).
             process = subprocess.Popen(self.crawl_argv(self.settings_path, source.name), stdout=subprocess.PIPE,
                                        stderr=stderr, text=True, start_new_session=True,
+                                       env={**os.environ, DATABASE_MUST_EXIST: "1"},
                                        preexec_fn=functools.partial(_die_with_parent, os.getpid()))
             with self._children_lock:
                 self._children[source.name] = process

@@ -264,8 +264,9 @@ def sync(engine, *, limit: int | None = None, wait: bool = True) -> int:
                 if batch < size:
                     break
         except OperationalError as exc:
-            # Busy: a crawl is writing. What is still pending is read directly, and the next call folds it in.
-            if "locked" not in str(exc) and "busy" not in str(exc):
+            # Busy: a crawl is writing (or the file is read-only). What is still pending is read directly, and the
+            # next call that can write folds it in.
+            if not any(word in str(exc) for word in ("locked", "busy", "readonly")):
                 raise
             log.debug("search index sync postponed: %s", exc)
         finally:

@@ -69,14 +69,18 @@ def database_problem(exc: BaseException, url: str | URL | None = None) -> str | 
     return f"database error{where}: {cause}"
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for ``url``; a SQLite file gets its folder created and is switched to WAL."""
+def make_engine(url: str, *, create: bool = True) -> Engine:
+    """An engine for ``url``; a SQLite file gets its folder created (unless ``create`` is false: then a missing
+    file is an error) and is switched to WAL."""
     parsed = parse_url(url)
     if parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")
     if parsed.get_backend_name() != "sqlite":
         return create_engine(parsed, pool_pre_ping=True)
     if parsed.database and parsed.database != ":memory:" and not parsed.query.get("uri"):
+        if not create and not Path(parsed.database).exists():
+            raise DatabaseUnavailable(f"the database file {parsed.database} does not exist (deleted?); "
+                                      "not creating a new, empty one")
         folder = Path(parsed.database).parent
         try:
             folder.mkdir(parents=True, exist_ok=True)
@@ -111,9 +115,9 @@ def make_engine(url: str) -> Engine:
 class Database:
     """One database: its engine, a session factory, and the migrations that bring it to the current schema."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, create: bool = True) -> None:
         self.url = url
-        self.engine = make_engine(url)
+        self.engine = make_engine(url, create=create)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @property

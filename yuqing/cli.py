@@ -20,6 +20,7 @@ COMMAND_MODULES = ("core", "crawling", "crawl", "nlp", "alerts", "search", "dige
 
 EXIT_USAGE = 2
 EXIT_DATABASE = 1
+DATABASE_MUST_EXIST = "YUQING_DATABASE_MUST_EXIST"
 
 
 class UserError(Exception):
@@ -46,7 +47,8 @@ class Context:
         from storage.db import Database, UnsupportedDatabase
 
         try:
-            database = Database(settings.storage.url)
+            # A crawl started by the daemon must not create a new database where the daemon's vanished.
+            database = Database(settings.storage.url, create=not os.environ.get(DATABASE_MUST_EXIST))
         except UnsupportedDatabase as exc:
             raise SettingsError(f"{self.settings_path}: storage.url: {exc}") from None
         database.upgrade()

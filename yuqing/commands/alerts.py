@@ -298,5 +298,7 @@ def import_command(args, context) -> int:
     print(
         f"导入 {len(items)} 条：新增 {outcomes.get('new', 0)}，更新 {outcomes.get('updated', 0)}，"
         f"未匹配品牌 {outcomes.get('unmatched', 0)}，丢弃 {outcomes.get('dropped', 0)}，错误行 {len(errors)}"
+        + (f"，入库失败 {outcomes['failed']}（原因见上）" if outcomes.get("failed") else "")
     )
-    return 1 if errors and not items else 0
+    # Rows the database refused are not imported: a script running this must not take it for success.
+    return 1 if outcomes.get("failed") or (errors and not items) else 0
