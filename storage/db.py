@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -192,7 +193,8 @@ class Database:
         if not path or path == ":memory:" or self.engine.url.query.get("uri"):
             yield True  # a private database: no other process can reach it
             return
-        with open(f"{path}.{name}.lock", "a") as handle:
+        # Source names are settings-checked already; this keeps any other name inside the data directory.
+        with open(f"{path}.{re.sub(r'[^A-Za-z0-9_.-]', '_', name)}.lock", "a") as handle:
             try:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
