@@ -133,10 +133,10 @@ def _offered_token(request: Request) -> str | None:
 
 
 def _same_origin(path: str) -> str:
-    """The (decoded) path as a redirect target that stays on this site. ``//evil.example/`` is another host's
-    address, and so are ``/\\evil.example`` and ``/<tab>/evil.example`` once a browser has read them (it turns
-    backslashes into slashes and drops tabs); re-encoded, nothing but our own path is left."""
-    return "/" + quote(path.lstrip("/\\"), safe="/:@!$&'()*+,;=-._~")
+    """The path as a redirect target that stays on this site. ``//evil.example/`` is another host's address, and
+    so is ``/\\evil.example`` once a browser has read it (backslashes become slashes); one leading slash is left.
+    A tab or line break after it (which a browser would drop) is percent-encoded by ``RedirectResponse``."""
+    return "/" + path.lstrip("/\\")
 
 
 def _with_headers(response: Response) -> Response:
