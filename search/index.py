@@ -19,8 +19,9 @@ two-character words most Chinese searches are (小米, 退款), and it sees CJK 
 some database locales (C.UTF-8 yes, C no); the n-gram array works for every word length under any locale,
 needs no extension, and PostgreSQL keeps it in step by itself.
 
-Both index the folded text (:mod:`search.fold`: traditional characters simplified), so 品质 finds 品質; the
-PostgreSQL fold is the same table as a SQL ``translate`` written into the database by its migration.
+Both index the folded text (:mod:`search.fold`: traditional characters simplified), so 品质 finds 品質; on
+PostgreSQL the fold is the same table as a SQL function, ``yuqing_fold``, and the GIN index is over
+``yuqing_search_grams(yuqing_fold(title || chr(10) || text))`` (migration ``0014_search_fold``).
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Connection, text
 from sqlalchemy.exc import OperationalError
 
-from search.fold import fold, simplified_pairs
+from search.fold import fold
 
 log = logging.getLogger(__name__)
 
@@ -159,36 +160,8 @@ POSTGRES_SCHEMA = (
     "USING gin (yuqing_search_grams(title || chr(10) || text))",
 )
 
-def postgres_fold_schema() -> tuple[str, ...]:
-    """The fold as a SQL function and the index over folded text (replacing the unfolded one)."""
-    traditional, simplified = simplified_pairs()
-    return (
-        f"""CREATE OR REPLACE FUNCTION yuqing_fold(body text) RETURNS text
-        LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
-            SELECT translate(lower(body), '{traditional}', '{simplified}')
-        $$""",
-        "DROP INDEX IF EXISTS ix_mentions_search_grams",
-        "CREATE INDEX ix_mentions_search_grams ON mentions "
-        "USING gin (yuqing_search_grams(yuqing_fold(title || chr(10) || text)))",
-    )
-
-
-def fold_existing(connection: Connection) -> None:
-    """Re-index every stored mention by its folded text (the migration that brought folding in)."""
-    if connection.dialect.name != "sqlite":
-        for statement in postgres_fold_schema():
-            connection.exec_driver_sql(statement)
-        return
-    connection.exec_driver_sql(f"INSERT INTO {FTS_TABLE} ({FTS_TABLE}) VALUES ('delete-all')")
-    connection.exec_driver_sql(f"DELETE FROM {PENDING_TABLE}")
-    connection.exec_driver_sql(f"INSERT INTO {PENDING_TABLE} (mention_id, indexed) SELECT id, 0 FROM mentions")
-    while _sync_batch(connection, 20_000):
-        pass
-
-
 POSTGRES_DROP = (
     "DROP INDEX IF EXISTS ix_mentions_search_grams",
-    "DROP FUNCTION IF EXISTS yuqing_fold(text)",
     "DROP FUNCTION IF EXISTS yuqing_search_word_grams(text)",
     "DROP FUNCTION IF EXISTS yuqing_search_grams(text)",
 )

@@ -88,7 +88,7 @@ def test_a_crawled_title_stays_stored_as_it_came(sqlite_database):
 # ---- the demo's closing hints ------------------------------------------------------------------------------
 
 def test_the_demo_hints_run_as_printed_without_the_venv_on_path(write_settings, sqlite_database):
-    from demo.run import next_steps
+    from yuqing.demo import next_steps
     from yuqing.config import load_settings
 
     store_posts(sqlite_database)

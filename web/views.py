@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
+from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
 from sqlalchemy import select
@@ -12,6 +13,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from common.settings import SOURCE_KINDS
 from search.query import MAX_QUERY_CHARS
 from search.service import SearchRequest
+
+if TYPE_CHECKING:
+    from storage.db import Database
 
 SENTIMENT_CHOICES = {"neg": "负面", "neu": "中性", "pos": "正面"}
 GRADE_CHOICES = ("一般", "严重", "重大")
@@ -89,7 +93,7 @@ class AlertLine:
     acknowledged: bool
 
 
-def active_alerts(db, tz: tzinfo) -> list[AlertLine]:
+def active_alerts(db: Database, tz: tzinfo) -> list[AlertLine]:
     """Pending and firing alerts from the alert engine's tables (none when the engine is not installed)."""
     try:
         from alerts.models import Alert

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from yuqing.config import Settings, SettingsError, load_settings
 
-COMMAND_MODULES = ("core", "crawling", "crawl", "nlp", "alerts", "search", "digest", "web", "run", "demo")
+COMMAND_MODULES = ("db", "crawl", "parse", "nlp", "alerts", "search", "digest", "web", "run", "demo")
 
 EXIT_USAGE = 2
 EXIT_DATABASE = 1
@@ -48,7 +48,7 @@ class Context:
 
         try:
             # A crawl started by the daemon must not create a new database where the daemon's vanished.
-            database = Database(settings.storage.url, create=not os.environ.get(DATABASE_MUST_EXIST))
+            database = Database(settings.storage.database_url, create=not os.environ.get(DATABASE_MUST_EXIST))
         except UnsupportedDatabase as exc:
             raise SettingsError(f"{self.settings_path}: storage.url: {exc}") from None
         database.upgrade()
