@@ -430,9 +430,11 @@ class Daemon:
         self.stopping.set()
         if self.database_unchanged():
             return False
+        from storage.db import safe_url
+
         log.error("the database %s was deleted or replaced while the daemon ran: stopping, so that no second, "
                   "empty history starts beside the old one (restore it, or start the daemon again to begin anew)",
-                  self.db.url)
+                  safe_url(self.db.url))
         return True
 
 
