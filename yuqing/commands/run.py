@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from datetime import UTC, datetime
 
 from yuqing.cli import UserError
 from yuqing.commands import when
+from yuqing.terminal import rich_text
+
+log = logging.getLogger("yuqing.run")
 
 
 def register(commands) -> None:
@@ -29,10 +33,25 @@ def run_command(args, context) -> int:
         raise UserError(f"no enabled source in {context.settings_path}: add a [[sources]] entry")
     # A line per job run every few seconds drowns the lines that matter: crawls, alerts and failures.
     logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)
-    daemon = Daemon(settings, context.settings_path, context.db)
+    daemon = Daemon(settings, context.settings_path, database_when_ready(context))
     if args.once:
         return run_once(daemon)
     return daemon.run_until_stopped()
+
+
+def database_when_ready(context, longest: float = 60.0):
+    """The database, waiting for it: a daemon started before its database (PostgreSQL still booting, a data disk
+    not yet mounted) logs one line per try and tries again, backing off up to ``longest`` seconds."""
+    from storage.db import DatabaseUnavailable
+
+    delay = 1.0
+    while True:
+        try:
+            return context.db
+        except DatabaseUnavailable as exc:
+            log.error("database unavailable: %s; retrying in %.0fs", exc, delay)
+            time.sleep(delay)
+            delay = min(delay * 2, longest)
 
 
 def run_once(daemon) -> int:
@@ -60,7 +79,7 @@ def run_once(daemon) -> int:
                 outcome = future.result()
                 outcomes.append(outcome)
                 style = "green" if outcome.status == "ok" else "red"
-                progress.console.print(f"[{style}]{outcome.status:>8}[/{style}]  {outcome.summary}")
+                progress.console.print(f"[{style}]{outcome.status:>8}[/{style}] ", rich_text(outcome.summary))
                 progress.advance(task)
         progress.add_task("预警评估与发信 (alerts and mail)", total=None)
         daemon.evaluate()
@@ -154,7 +173,7 @@ def status_command(args, context) -> int:
             when(runs.get(CRAWL_PREFIX + source.name), tz) if source.enabled else "-",
             str(row.items_last_run) if row and row.items_last_run is not None else "-",
             str(per_source.get(row.id, 0)) if row else "0",
-            ((row.last_error or "")[:60] if row and row.failures else "") or "-",
+            rich_text(((row.last_error or "")[:60] if row and row.failures else "") or "-"),
         )
     console.print(table)
 
@@ -173,7 +192,8 @@ def status_command(args, context) -> int:
         for column in ("品牌", "范围", "级别", "状态", "开始", "上次通知"):
             active.add_column(column)
         for alert in alerts:
-            active.add_row(alert.subject, alert.scope, alert.level or "-", STATE_NAMES.get(alert.state, alert.state),
+            active.add_row(rich_text(alert.subject), rich_text(alert.scope), alert.level or "-",
+                           STATE_NAMES.get(alert.state, alert.state),
                            when(alert.started_at, tz), when(alert.last_notified_at, tz))
         console.print(active)
     else:
