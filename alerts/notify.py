@@ -15,6 +15,7 @@ from alerts.outbox import enqueue
 from alerts.render import render_alert, render_nodata
 from alerts.routing import OPERATIONS, addresses, departments_for
 from storage.models import Source
+from web.urls import alert_url
 
 
 def notify(session: Session, settings, row: Alert, change, now: datetime):
@@ -71,6 +72,7 @@ def _brand_message(session: Session, settings, row: Alert, change, now: datetime
         level_since=change.state.level_since,
         now=now,
         departments=departments,
+        alert_url=alert_url(settings.web, row.id),
     )
     return message, departments
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from yuqing.config import Settings, SettingsError, load_settings
 
-COMMAND_MODULES = ("core", "crawling", "crawl", "nlp", "alerts", "search", "digest", "web", "run", "demo")
+COMMAND_MODULES = ("core", "crawling", "crawl", "nlp", "alerts", "report", "search", "digest", "web", "run", "demo")
 
 EXIT_USAGE = 2
 

@@ -175,66 +175,38 @@ def list_command(args, context) -> int:
 
 
 def ack_command(args, context) -> int:
-    from alerts.models import Alert, AlertEvent
-    from alerts.state import FIRING
+    from alerts.actions import ActionError, acknowledge
 
-    now = datetime.now(UTC)
-    with context.db.session() as session:
-        row = session.get(Alert, args.id)
-        if row is None:
-            raise UserError(f"no alert #{args.id} (see `yuqing alerts list`)")
-        if row.state != FIRING:
-            raise UserError(f"alert #{args.id} is {row.state}, not firing: nothing to acknowledge")
-        row.acknowledged_at, row.acknowledged_by = now, args.by
-        session.add(
-            AlertEvent(
-                alert_id=row.id, at=now, kind="acknowledged", level=row.level, evidence={}, note=args.by
-            )
-        )
+    try:
+        acknowledge(context.db, args.id, args.by, datetime.now(UTC))
+    except ActionError as exc:
+        raise UserError(str(exc)) from None
     print(f"预警 #{args.id} 已确认：本轮不再重复提醒，升级或解除时仍会通知")
     return 0
 
 
 def silence_command(args, context) -> int:
-    from alerts.models import Silence
+    from alerts.actions import ActionError, silence
 
     settings = context.settings
     duration = _duration(args.duration, "--for")
-    known = {brand.name for brand in settings.brands}
-    if known and args.brand not in known:
-        raise UserError(f"unknown brand {args.brand!r} (known: {', '.join(sorted(known))})")
-    now = datetime.now(UTC)
-    with context.db.session() as session:
-        silence = Silence(
-            brand=args.brand,
-            scope=args.category,
-            starts_at=now,
-            ends_at=now + duration,
-            reason=args.reason,
-            created_by=args.by,
-        )
-        session.add(silence)
-        session.flush()
-        number = silence.id
-    print(
-        f"静默 #{number}：{args.brand}{'·' + args.category if args.category else ''} 至 "
-        f"{when(now + duration, settings.tz)}"
-    )
+    try:
+        row = silence(context.db, brand=args.brand, scope=args.category, duration=duration, reason=args.reason,
+                      by=args.by, now=datetime.now(UTC), known_brands={brand.name for brand in settings.brands})
+    except ActionError as exc:
+        raise UserError(str(exc)) from None
+    print(f"静默 #{row.id}：{args.brand}{'·' + args.category if args.category else ''} 至 "
+          f"{when(row.ends_at, settings.tz)}")
     return 0
 
 
 def unsilence_command(args, context) -> int:
-    from alerts.models import Silence
+    from alerts.actions import ActionError, end_silence
 
-    now = datetime.now(UTC)
-    with context.db.session() as session:
-        silence = session.get(Silence, args.id)
-        if silence is None:
-            raise UserError(f"no silence #{args.id} (see `yuqing alerts list`)")
-        if silence.ends_at <= now:
-            raise UserError(f"silence #{args.id} already ended")
-        # Ended, not deleted: the record of who silenced what, and why, stays.
-        silence.ends_at = now
+    try:
+        end_silence(context.db, args.id, datetime.now(UTC))
+    except ActionError as exc:
+        raise UserError(str(exc)) from None
     print(f"静默 #{args.id} 已结束：通知恢复，被静默期间的变化会在下次评估时发出")
     return 0
 
