@@ -25,6 +25,8 @@ EVENT_NAMES = {
     "resolved": "解除", "repeat": "重复提醒", "notified": "通知发出", "acknowledged": "已确认",
     "silenced": "通知被静默", "inhibited": "通知被更高级别预警合并",
 }
+DELIVERY_NAMES = {"sent": "已送达", "pending": "待发送", "sending": "发送中", "failed": "发送失败",
+                  "deleted": "记录已清理"}
 TIMELINE_LIMIT = 300
 MUTED = ("silenced", "inhibited")
 
@@ -138,8 +140,7 @@ def _timeline(session, row: Alert) -> list[TimelineEntry]:
             detail = "；".join(reason_texts(event.evidence)[:3])
         delivery = None
         if message is not None:
-            delivery = {"sent": "已送达", "pending": "待发送", "sending": "发送中", "failed": "发送失败"}.get(
-                message.state, message.state)
+            delivery = DELIVERY_NAMES.get(message.state, message.state)
         entries.append(TimelineEntry(event.at, event.kind, EVENT_NAMES.get(event.kind, event.kind), event.level,
                                      detail, tuple(message.recipients) if message else (), delivery))
     return entries

@@ -139,12 +139,19 @@ def incident_svg(labels: list[str], negative: list[int], share: list[float | Non
         parts.append(f'<line x1="{LEFT}" y1="{y:.1f}" x2="{WIDTH - RIGHT}" y2="{y:.1f}" stroke="#1f3a5f" '
                      f'stroke-dasharray="4 3"/><text x="{WIDTH - RIGHT}" y="{y - 3:.1f}" text-anchor="end" '
                      f'class="axis">基线占比 {baseline:.0%}</text>')
+    flags: dict[int, list[tuple[int, str]]] = {}
     for number, (index, name) in enumerate(markers, start=1):
+        flags.setdefault(index, []).append((number, name))
+    for index, flagged in flags.items():
+        # Milestones in the same bar share one flag: "1,2" over the bar where the first mention and detection fall.
         x = LEFT + index * step + bar / 2
+        numbers = ",".join(str(number) for number, _ in flagged)
+        names = "；".join(name for _, name in flagged)
+        radius = 4 + 4 * len(numbers) / 2
         parts.append(f'<line x1="{x:.1f}" y1="{top - 14}" x2="{x:.1f}" y2="{height - BOTTOM}" stroke="#888" '
-                     f'stroke-width="0.6"/><circle cx="{x:.1f}" cy="{top - 20}" r="8" fill="#fff" stroke="#333"/>'
-                     f'<text x="{x:.1f}" y="{top - 16}" text-anchor="middle" class="marker">{number}'
-                     f'<title>{escape(name)}</title></text>')
+                     f'stroke-width="0.6"/><ellipse cx="{x:.1f}" cy="{top - 20}" rx="{max(radius, 8):.1f}" ry="8" '
+                     f'fill="#fff" stroke="#333"/><text x="{x:.1f}" y="{top - 16}" text-anchor="middle" '
+                     f'class="marker">{numbers}<title>{escape(names)}</title></text>')
     every = max(1, len(labels) // 8)
     for i, label in enumerate(labels):
         if i % every == 0:

@@ -13,6 +13,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
+from report.alerts import DELIVERY_NAMES, EVENT_NAMES
 from report.incident import HOUR, Incident
 from report.overview import Overview
 from search.labels import KIND_NAMES, LABEL_NAMES
@@ -60,8 +61,7 @@ def local(tz: tzinfo):
 def incident_context(incident: Incident, tz: tzinfo) -> dict:
     """What the incident template shows: the report, its charts and the numbered milestones the chart flags."""
     at = local(tz)
-    pattern = "%m-%d %H时" if incident.step == HOUR else "%m-%d"
-    labels = [at(b.start, pattern) for b in incident.buckets]
+    labels = _bucket_labels([b.start for b in incident.buckets], tz, hourly=incident.step == HOUR)
     flagged = [m for m in incident.milestones if m.key in FLAGGED]
     markers = [(_bucket_of(incident, m.at), m.name) for m in flagged]
     return {
@@ -70,7 +70,21 @@ def incident_context(incident: Incident, tz: tzinfo) -> dict:
                               incident.baseline_share, markers),
         "spreads": [(s.dimension, stacked_svg(labels, s.series, title=f"负面按{s.dimension}分布")) for s in
                     incident.spreads],
+        "event_names": EVENT_NAMES, "delivery_names": DELIVERY_NAMES,
     }
+
+
+def _bucket_labels(starts: list[datetime], tz: tzinfo, *, hourly: bool) -> list[str]:
+    """``11-30 04时`` where a day begins (and first), ``05时`` after: short enough not to overlap."""
+    labels, day = [], None
+    for start in starts:
+        local_start = start.astimezone(tz)
+        if not hourly:
+            labels.append(local_start.strftime("%m-%d"))
+            continue
+        labels.append(local_start.strftime("%H时" if local_start.date() == day else "%m-%d %H时"))
+        day = local_start.date()
+    return labels
 
 
 # The milestones worth a flag on the chart; the others are in the timeline table.

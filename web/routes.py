@@ -37,7 +37,8 @@ def register(app: FastAPI, settings, db, csrf: Csrf) -> None:
     def page(request: Request, template: str, status: int = 200, **context) -> HTMLResponse:
         session_id = getattr(request.state, "session_id", None) or request.cookies.get(SESSION_COOKIE, "")
         message = DONE.get(request.query_params.get("done", ""))
-        html = env.get_template(template).render(at=at, csrf=csrf.token(session_id), message=message, **context)
+        html = env.get_template(template).render({"at": at, "csrf": csrf.token(session_id), "message": message,
+                                                  **context})
         return HTMLResponse(html, status_code=status)
 
     async def form(request: Request) -> dict[str, str] | Response:
