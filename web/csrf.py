@@ -34,8 +34,14 @@ class Csrf:
 
 
 def same_origin(headers, base_url: str) -> bool:
-    """False when the browser says the request came from another site (``Origin``, ``Sec-Fetch-Site``)."""
+    """False when the browser says the request came from another site.
+
+    ``Sec-Fetch-Site`` is set by the browser itself and cannot be forged by a page, so it decides when present.
+    ``Origin`` is next; with the page's ``Referrer-Policy: no-referrer`` Chromium sends it as ``null`` even for
+    its own forms, which proves nothing either way: the token still has to match.
+    """
+    site = headers.get("sec-fetch-site")
+    if site is not None:
+        return site in ("same-origin", "none")
     origin = headers.get("origin")
-    if origin is not None and origin.rstrip("/") != base_url.rstrip("/"):
-        return False
-    return headers.get("sec-fetch-site", "same-origin") in ("same-origin", "none")
+    return origin in (None, "null") or origin.rstrip("/") == base_url.rstrip("/")
