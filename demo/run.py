@@ -365,6 +365,8 @@ def summary(settings, db, settings_path: Path, digest_note: str, began: float):
         subject, to, date = read_eml(path)
         mails.add_row(f"{date.astimezone(tz):%m-%d %H:%M}" if date else "-", subject, to)
 
+    # The brand-wide alert of the story's brand is the incident the post-crisis report is about.
+    incident = next((alert.id for _, alert in events if alert.kind == "brand" and alert.scope == "全部"), None)
     elapsed = time.monotonic() - began
     simulated = DURATION + LEAD_IN
     lines = [
@@ -373,7 +375,9 @@ def summary(settings, db, settings_path: Path, digest_note: str, began: float):
         f"用时 {elapsed:.0f} 秒。",
         digest_note,
         f"邮件文件夹: {mailbox}",
-        f"搜索页面:   yuqing --settings {settings_path} web    （然后打开 http://{settings.web.host}:{settings.web.port}/）",
+        f"搜索页面:   yuqing --settings {settings_path} web    （然后打开 http://{settings.web.host}:{settings.web.port}/，"
+        "品牌概览 /overview，预警 /alerts）",
+        *([f"复盘报告:   yuqing --settings {settings_path} report incident {incident}"] if incident else []),
         f"命令行搜索: yuqing --settings {settings_path} search 起火",
         f"运行状况:   yuqing --settings {settings_path} status",
     ]

@@ -75,16 +75,11 @@ def incident_context(incident: Incident, tz: tzinfo) -> dict:
 
 
 def _bucket_labels(starts: list[datetime], tz: tzinfo, *, hourly: bool) -> list[str]:
-    """``11-30 04时`` where a day begins (and first), ``05时`` after: short enough not to overlap."""
-    labels, day = [], None
-    for start in starts:
-        local_start = start.astimezone(tz)
-        if not hourly:
-            labels.append(local_start.strftime("%m-%d"))
-            continue
-        labels.append(local_start.strftime("%H时" if local_start.date() == day else "%m-%d %H时"))
-        day = local_start.date()
-    return labels
+    """``04时`` per hour and the date at midnight (the report's heading gives the dates): short enough to fit."""
+    local_starts = [start.astimezone(tz) for start in starts]
+    if not hourly:
+        return [moment.strftime("%m-%d") for moment in local_starts]
+    return [moment.strftime("%m-%d" if moment.hour == 0 else "%H时") for moment in local_starts]
 
 
 # The milestones worth a flag on the chart; the others are in the timeline table.
