@@ -53,8 +53,9 @@ MILESTONE_NAMES = {
     "recovered": "恢复（负面占比回到基线）",
     "resolved": "预警解除",
 }
-EPISODE_EVENTS = ("pending", "firing", "escalated", "deescalated", "notified", "silenced", "inhibited",
-                  "acknowledged", "resolved")
+# Muted notifications ("silenced", "inhibited") are logged at every evaluation while they last: the silences
+# themselves are the milestones.
+EPISODE_EVENTS = ("pending", "firing", "escalated", "deescalated", "notified", "acknowledged", "resolved")
 
 
 class IncidentError(LookupError):
@@ -205,8 +206,7 @@ def _build(session: Session, settings, alert: Alert, events: list[AlertEvent], n
 
     milestones = [Milestone("first_negative", MILESTONE_NAMES["first_negative"], first_negative.published_at,
                             f"{first_negative.source.name}：{_headline(first_negative)}")] if first_negative else []
-    # A muted notification is logged at every evaluation while it lasts; the silences themselves are milestones.
-    milestones += [_event_milestone(e) for e in events if e.kind not in ("silenced", "inhibited")]
+    milestones += [_event_milestone(e) for e in events]
     milestones += _silences(session, alert, start, end)
     if official:
         milestones.append(Milestone("official", MILESTONE_NAMES["official"], official[0].at,
@@ -222,7 +222,10 @@ def _build(session: Session, settings, alert: Alert, events: list[AlertEvent], n
     milestones.sort(key=lambda m: m.at)
 
     acknowledged = next((e.at for e in events if e.kind == "acknowledged"), None)
-    first_sent = next((n.sent_at or n.at for n in notifications), None)
+    # Notified is when the first message was queued, in the transaction that decided it: the outbox stamps
+    # delivery with the wall clock, which a replayed or simulated history (the demo) does not share. Delivery
+    # is shown per message in the notification record.
+    first_sent = notifications[0].at if notifications else None
     measures = _measures(
         highest, highest_since, detected,
         {"detect": (start if first_negative else None, detected), "notify": (detected, first_sent),

@@ -119,58 +119,39 @@ def _print_delivery(report) -> int:
 
 
 def list_command(args, context) -> int:
-    from sqlalchemy import select
-
-    from alerts.engine import active_silences
-    from alerts.models import Alert
-    from alerts.state import INACTIVE, RESOLVED
+    from report.alerts import alert_list, current_silences
 
     settings = context.settings
-    now = datetime.now(UTC)
-    with context.db.session() as session:
-        rows = session.scalars(select(Alert).order_by(Alert.updated_at.desc())).all()
-        rows = [r for r in rows if r.state != INACTIVE and (args.all or r.state != RESOLVED)]
-        silences = active_silences(session, now)
-        for row in rows:
-            reasons = (row.evidence or {}).get("reasons") or []
-            if args.json:
-                print(
-                    json.dumps(
-                        {
-                            "id": row.id,
-                            "kind": row.kind,
-                            "subject": row.subject,
-                            "scope": row.scope,
-                            "state": row.state,
-                            "level": row.level,
-                            "started_at": row.started_at and row.started_at.isoformat(),
-                            "last_notified_at": row.last_notified_at and row.last_notified_at.isoformat(),
-                            "resolved_at": row.resolved_at and row.resolved_at.isoformat(),
-                            "acknowledged_by": row.acknowledged_by,
-                            "acknowledged_at": row.acknowledged_at and row.acknowledged_at.isoformat(),
-                            "reasons": reasons,
-                        },
-                        ensure_ascii=False,
-                    )
-                )
-                continue
-            who = row.subject if row.kind == "brand" else f"数据源 {row.subject}"
-            scope = f"·{row.scope}" if row.scope and row.scope != "全部" else ""
-            ack = f" 已确认({row.acknowledged_by or '-'})" if row.acknowledged_at else ""
-            why = "; ".join(f"{r['name']}={r['value']:g}≥{r['threshold']:g}" for r in reasons[:3])
+    rows = alert_list(context.db, include_resolved=args.all)
+    for row in rows:
+        if args.json:
+            print(json.dumps({
+                "id": row.id, "kind": row.kind, "subject": row.subject, "scope": row.scope, "state": row.state,
+                "level": row.level, "started_at": row.started_at and row.started_at.isoformat(),
+                "last_notified_at": row.last_notified_at and row.last_notified_at.isoformat(),
+                "resolved_at": row.resolved_at and row.resolved_at.isoformat(),
+                "acknowledged_by": row.acknowledged_by,
+                "acknowledged_at": row.acknowledged_at and row.acknowledged_at.isoformat(),
+                "reasons": row.raw_reasons,
+            }, ensure_ascii=False))
+            continue
+        who = row.subject if row.kind == "brand" else f"数据源 {row.subject}"
+        scope = f"·{row.scope}" if row.scope and row.scope != "全部" else ""
+        ack = f" 已确认({row.acknowledged_by or '-'})" if row.acknowledged_at else ""
+        why = "; ".join(f"{r['name']}={r['value']:g}≥{r['threshold']:g}" for r in row.raw_reasons[:3])
+        print(
+            f"#{row.id:<4} {row.state:<8} {row.level or '-':<3} {who}{scope}"
+            f"  起 {when(row.started_at, settings.tz)}"
+            f"  通知 {when(row.last_notified_at, settings.tz)}{ack}  {why}".rstrip()
+        )
+    if not args.json:
+        for silence in current_silences(context.db):
             print(
-                f"#{row.id:<4} {row.state:<8} {row.level or '-':<3} {who}{scope}"
-                f"  起 {when(row.started_at, settings.tz)}"
-                f"  通知 {when(row.last_notified_at, settings.tz)}{ack}  {why}".rstrip()
+                f"静默 #{silence.id} {silence.brand}{'·' + silence.scope if silence.scope else ''} 至 "
+                f"{when(silence.ends_at, settings.tz)}：{silence.reason}"
             )
-        if not args.json:
-            for silence in silences:
-                print(
-                    f"静默 #{silence.id} {silence.brand}{'·' + silence.scope if silence.scope else ''} 至 "
-                    f"{when(silence.ends_at, settings.tz)}：{silence.reason}"
-                )
-            if not rows:
-                print("没有进行中的预警", file=sys.stderr)
+        if not rows:
+            print("没有进行中的预警", file=sys.stderr)
     return 0
 
 
