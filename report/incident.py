@@ -1,8 +1,8 @@
 """The post-crisis report (复盘) of one alert: what happened when, how fast the team was, how the crisis spread.
 
 The crisis plan's fourth phase is an evaluation of the response. Everything here is read from rows that were
-written as the crisis happened (mentions, alert events, the outbox, silences), so the report of an incident is
-the same whenever it is asked for; ``yuqing report incident`` and the web page both call :func:`incident_report`.
+written as the crisis happened (mentions, alert events, the outbox, silences), so the report of a resolved incident
+is the same whenever it is asked for; ``yuqing report incident`` and the web page both call :func:`incident_report`.
 
 Two moments are derived, not recorded:
 

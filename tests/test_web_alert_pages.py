@@ -71,6 +71,9 @@ def test_alert_page_shows_figures_chart_timeline_and_escaped_evidence(firing):
     assert "触发" in timeline and "通知发出" in timeline and "pr@example.com" in timeline
     assert "&lt;script&gt;alert(&#39;xss&#39;)&lt;/script&gt;青禾热水壶底座漏电" in body
     assert "<script>" not in body and "javascript:" not in body
+    report = client.get(f"/alerts/{alert_id}/report").text  # the hostile post is the first negative mention
+    assert "首条负面" in report and "&lt;script&gt;alert(&#39;xss&#39;)&lt;/script&gt;青禾热水壶底座漏电" in report
+    assert "<script>" not in report and "javascript:" not in report
     assert client.get("/alerts/9999").status_code == 404
 
 

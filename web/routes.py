@@ -46,7 +46,10 @@ def register(app: FastAPI, settings, db, csrf: Csrf) -> None:
         body = await request.body()
         if len(body) > MAX_FORM_BYTES:
             return _plain("表单过大 (form too large)", 413)
-        fields = {k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace"), max_num_fields=20).items()}
+        try:
+            fields = {k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace"), max_num_fields=20).items()}
+        except ValueError:
+            return _plain("表单字段过多 (too many form fields)", 400)
         base = f"{request.url.scheme}://{request.url.netloc}"
         if not same_origin(request.headers, base) or not csrf.valid(request.cookies.get(SESSION_COOKIE),
                                                                        fields.get(FIELD)):
