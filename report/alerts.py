@@ -11,13 +11,14 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
-from alerts.engine import active_silences
 from alerts.evidence import TopMention, top_mentions, trend
 from alerts.indicators import Figures
-from alerts.models import Alert, AlertEvent, OutboxMessage, Silence
+from alerts.models import Alert, AlertEvent, Silence
 from alerts.render import figures_table
 from alerts.response import DueStep, due_steps
 from alerts.state import INACTIVE, RESOLVED
+from alerts.store import active_silences
+from delivery.models import OutboxMessage
 from report.incident import OfficialPost, official_posts, reason_texts
 
 EVENT_NAMES = {

@@ -24,9 +24,10 @@ from sqlalchemy.orm import Session
 from alerts.config import ALL_SCOPE
 from alerts.evidence import TopMention, top_mentions
 from alerts.indicators import public_negative
-from alerts.models import Alert, AlertEvent, OutboxMessage, Silence
+from alerts.models import Alert, AlertEvent, Silence
 from alerts.response import PLAN
 from alerts.rules import Finding, rank
+from delivery.models import OutboxMessage
 from storage.models import Mention, Source
 
 HOUR = timedelta(hours=1)

@@ -11,9 +11,9 @@ from datetime import datetime, timedelta
 
 from crawler.items import MentionItem
 from crawler.pipelines import run_pipeline
-from demo.run import restamp, write_settings
 from demo.scenario import MEDIA, Scenario, build
 from demo.world import DemoPost
+from yuqing.demo import restamp, write_settings
 
 SOURCE_OF = {"news": "news", "portal": "news", "blog": "news"}
 SPIDERS = {"weibo", "heimao", "tieba", "discuz", "zhihu", "dianping", "feed"}

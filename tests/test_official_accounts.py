@@ -12,9 +12,9 @@ from sqlalchemy import select
 from alerts.engine import evaluate
 from alerts.evidence import top_mentions
 from alerts.indicators import measure
-from alerts.models import OutboxMessage
 from crawler.items import MentionItem
 from crawler.pipelines import run_pipeline
+from delivery.models import OutboxMessage
 from demo.scenario import RESPONSE
 from storage.db import Database
 from storage.models import Mention

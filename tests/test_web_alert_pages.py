@@ -10,9 +10,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from alerts import synthetic
 from alerts.engine import evaluate
-from alerts.models import Alert, AlertEvent, OutboxMessage, Silence
+from alerts.models import Alert, AlertEvent, Silence
+from delivery.models import OutboxMessage
+from demo import synthetic
 from storage.db import Database
 from tests.browser import ARTIFACTS, browser_page, serve
 from web.app import create_app

@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from fastapi.testclient import TestClient
 
-from alerts import synthetic
 from alerts.engine import evaluate
+from demo import synthetic
 from report.overview import brand_overview
 from storage.db import Database
 from tests.browser import ARTIFACTS, boxes_in, browser_page, serve

@@ -13,12 +13,12 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
+from common.urls import alert_path, incident_path, overview_path
 from report.alerts import DELIVERY_NAMES, EVENT_NAMES
 from report.incident import HOUR, Incident
 from report.overview import Overview
 from search.labels import KIND_NAMES, LABEL_NAMES
 from web.chart import NEGATIVE_RED, bars_svg, incident_svg, stacked_svg
-from web.urls import alert_path, incident_path, overview_path
 from web.views import safe_url
 
 TEMPLATES = Path(__file__).with_name("templates")

@@ -15,12 +15,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from alerts.actions import ActionError, acknowledge, end_silence, silence
 from common.settings import parse_duration
+from common.urls import alert_path
 from report.alerts import alert_detail, alert_list, current_silences
 from report.incident import IncidentError, incident_report
 from report.overview import PERIODS, brand_overview
 from web.csrf import FIELD, SESSION_COOKIE, Csrf, same_origin
 from web.pages import SILENCE_CHOICES, environment, incident_context, local, overview_context, trend_chart
-from web.urls import alert_path
 
 MAX_FORM_BYTES = 8192
 DONE = {"ack": "已确认：本轮不再重复提醒，升级或解除时仍会通知。",

@@ -1,7 +1,8 @@
 """Addresses of the web pages, for links sent out of the page: alert emails, robot cards, the CLI.
 
 Built in one place from ``[web] public_url`` (the address people open, e.g. behind a reverse proxy), so every
-channel links to the same page. Imports nothing but the standard library: senders need no web framework.
+channel links to the same page. A leaf of the standard library only: alerts and delivery, below the web layer,
+build links without importing it.
 """
 
 from __future__ import annotations
