@@ -144,3 +144,16 @@ def test_in_chromium_the_incident_report_shows_every_milestone_with_its_time_and
         pdf = page.pdf(format="A4", print_background=True)
     assert pdf.startswith(b"%PDF") and len(pdf) > 20_000
     (ARTIFACTS / "web-incident.pdf").write_bytes(pdf)
+
+
+def test_report_command_prints_the_report_to_pdf_with_chromium(crisis, monkeypatch, capsys):
+    from tests.browser import chromium
+    from yuqing.cli import main
+
+    settings, db, alert_id, folder = crisis
+    monkeypatch.setenv("YUQING_CHROMIUM", chromium())
+    target = folder / "report.pdf"
+    assert main(["--settings", str(folder / "settings.toml"), "report", "incident", str(alert_id),
+                 "--pdf", str(target)]) == 0
+    assert target.read_bytes().startswith(b"%PDF") and target.stat().st_size > 20_000
+    assert f"PDF：{target}" in capsys.readouterr().out
