@@ -5,7 +5,19 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from storage.types import UTCDateTime
@@ -81,6 +93,8 @@ class Mention(Base):
     tokens: Mapped[str] = mapped_column(Text, default="")
     fingerprint: Mapped[int | None] = mapped_column(BigInteger)
     cluster_id: Mapped[int | None] = mapped_column(BigInteger)
+    # Posted by one of the brand's own accounts ([[brands]] official_accounts): its response, not a complaint.
+    official: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     source: Mapped[Source] = relationship(back_populates="mentions")
 

@@ -59,6 +59,8 @@ class BrandSettings(Section):
     must: list[str] = []
     exclude: list[str] = []
     regex: str | None = None
+    # Source name -> the brand's own account names on it: their posts are its response (官方回应), not complaints.
+    official_accounts: dict[str, list[str]] = {}
 
     @field_validator("regex")
     @classmethod
@@ -194,6 +196,16 @@ class Settings(Section):
             dupes = sorted({n for n in names if names.count(n) > 1})
             if dupes:
                 raise ValueError(f"{label}: duplicate name {dupes[0]!r}")
+        return self
+
+    @model_validator(mode="after")
+    def _official_sources(self) -> Settings:
+        known = {s.name for s in self.sources}
+        for brand in self.brands:
+            for source in brand.official_accounts:
+                if source not in known:
+                    raise ValueError(f"brands {brand.name!r}: official_accounts names unknown source {source!r} "
+                                     f"(known: {', '.join(sorted(known)) or 'none configured'})")
         return self
 
     @property
