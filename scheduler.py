@@ -44,6 +44,10 @@ EVALUATE_JOB = "alerts:evaluate"
 OUTBOX_JOB = "alerts:outbox"
 DIGEST_JOB = "digest:daily"
 RETENTION_JOB = "storage:retention"
+SETTLE_JOB = "fleet:runs"
+# How often the leader looks for ended fleet runs, and a standby for a vacant leadership.
+SETTLE_INTERVAL = timedelta(seconds=2)
+LEADER_POLL = 2.0
 # A late digest is still worth sending the same morning; a late crawl is simply the next crawl.
 DIGEST_MISFIRE_GRACE = timedelta(hours=6)
 # How long a crawl that was asked to stop (SIGTERM: Scrapy closes the spider and flushes) gets before SIGKILL.
@@ -86,8 +90,9 @@ def _short(duration: timedelta) -> str:
     return f"{seconds}s"
 
 
-def desired_jobs(settings, now: datetime | None = None) -> dict[str, JobSpec]:
-    """Every job the settings ask for, by id."""
+def desired_jobs(settings, now: datetime | None = None, fleet: bool = False) -> dict[str, JobSpec]:
+    """Every job the settings ask for, by id. In a fleet a crawl job starts a run for the workers instead of a
+    crawl process, and one more job records the runs that ended."""
     now = now or system_clock()
     config = settings.scheduler
     grace = config.misfire_grace
@@ -99,7 +104,7 @@ def desired_jobs(settings, now: datetime | None = None) -> dict[str, JobSpec]:
         jitter = min(config.jitter, source.interval / 2)
         jobs.append(JobSpec(
             id=CRAWL_PREFIX + source.name,
-            func="scheduler:crawl_source",
+            func="scheduler:dispatch_crawl" if fleet else "scheduler:crawl_source",
             trigger=IntervalTrigger(seconds=source.interval.total_seconds(),
                                     jitter=int(jitter.total_seconds()) or None, timezone=settings.tz),
             name=f"crawl {source.name} every {_short(source.interval)} (±{_short(jitter)})",
@@ -109,6 +114,10 @@ def desired_jobs(settings, now: datetime | None = None) -> dict[str, JobSpec]:
             # A new or re-timed source is crawled soon, spread over the jitter rather than all at once.
             first_run=now + timedelta(seconds=random.uniform(0, jitter.total_seconds())),
         ))
+    if fleet:
+        jobs.append(JobSpec(SETTLE_JOB, "scheduler:settle_runs",
+                            IntervalTrigger(seconds=SETTLE_INTERVAL.total_seconds(), timezone=settings.tz),
+                            f"record ended crawl runs every {_short(SETTLE_INTERVAL)}", misfire_grace=grace))
     if settings.alerts.enabled:
         interval = settings.alerts.evaluation_interval
         jobs.append(JobSpec(EVALUATE_JOB, "scheduler:evaluate_alerts",
@@ -148,9 +157,9 @@ class Reconciliation:
     kept: list[str] = field(default_factory=list)
 
 
-def reconcile(scheduler: BaseScheduler, settings, now: datetime | None = None) -> Reconciliation:
+def reconcile(scheduler: BaseScheduler, settings, now: datetime | None = None, fleet: bool = False) -> Reconciliation:
     """Make the job store hold exactly the jobs the settings ask for; unchanged jobs keep their next run time."""
-    desired = desired_jobs(settings, now)
+    desired = desired_jobs(settings, now, fleet)
     existing = {job.id: job for job in scheduler.get_jobs()}
     report = Reconciliation()
     for job_id in sorted(existing.keys() - desired.keys()):
@@ -188,12 +197,19 @@ class CrawlOutcome:
 
 
 class Daemon:
-    """The running daemon: the scheduler, the crawl processes it started, and what every job needs."""
+    """The running daemon: the scheduler, the crawl processes it started, and what every job needs.
+
+    With a ``leadership`` (PostgreSQL) the daemon schedules nothing until it holds it, and stops when it loses it;
+    with a ``dispatcher`` (redis) its crawls are runs for the crawl workers instead of processes of its own.
+    """
 
     def __init__(self, settings, settings_path: str | os.PathLike[str], db, *,
                  clock: Callable[[], datetime] = system_clock,
-                 crawl_argv: Callable[[Path, str], list[str]] = yuqing_crawl_argv) -> None:
+                 crawl_argv: Callable[[Path, str], list[str]] = yuqing_crawl_argv,
+                 leadership=None, dispatcher=None) -> None:
         self.settings = settings
+        self.leadership = leadership
+        self.dispatcher = dispatcher
         self.settings_path = Path(settings_path).resolve()
         self.db = db
         self.clock = clock
@@ -224,7 +240,7 @@ class Daemon:
         _current = self
         self.scheduler = self.build_scheduler(scheduler_class, executors)
         self.scheduler.start(paused=True)
-        report = reconcile(self.scheduler, self.settings)
+        report = reconcile(self.scheduler, self.settings, fleet=self.dispatcher is not None)
         self.scheduler.resume()
         return report
 
@@ -307,6 +323,16 @@ class Daemon:
             row = get_or_create_source(session, source.name, source.kind)
             record_run(session, row, items=0, new=0, error=error[:2000])
 
+    def dispatch(self, source_name: str) -> None:
+        if not self.stopping.is_set():
+            self.dispatcher.start(source_name)
+
+    def settle_runs(self) -> None:
+        """Record the fleet runs that ended; alerts are evaluated on what they brought, as after a local crawl."""
+        ended = self.dispatcher.settle()
+        if any(run.state.counts["items"] for run in ended):
+            self.evaluate()
+
     def evaluate(self) -> None:
         """Alert evaluation on the daemon's clock, then whatever it queued goes out at once."""
         if not self.settings.alerts.enabled:
@@ -350,19 +376,49 @@ class Daemon:
             self.stopping.set()
 
         previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+        status = 0
         try:
+            if not self._lead():
+                return 0
             report = self.start()
             log.info("daemon started: %d jobs (%d added, %d re-timed, %d removed, %d kept)",
                      len(report.added) + len(report.retimed) + len(report.kept), len(report.added),
                      len(report.retimed), len(report.removed), len(report.kept))
-            self.stopping.wait()
+            status = self._serve()
             log.info("stopping: %s", ", ".join(self.running_crawls()) or "no crawl running")
             self.stop()
         finally:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
+            if self.leadership is not None:
+                self.leadership.release()
             self.db.dispose()
         log.info("daemon stopped")
+        return status
+
+    def _lead(self) -> bool:
+        """Wait as a hot standby until this process is the leader; False if asked to stop first."""
+        if self.leadership is None:
+            return True
+        announced = False
+        while not self.stopping.is_set():
+            if self.leadership.acquire():
+                log.info("leader: this process schedules the jobs now")
+                return True
+            if not announced:
+                log.info("standby: another scheduler leads; taking over when it stops")
+                announced = True
+            self.stopping.wait(LEADER_POLL)
+        return False
+
+    def _serve(self) -> int:
+        """Until stopped; a leader that loses its lock stops every job at once and exits 1, to be restarted as a
+        standby, since another process may already be leading."""
+        while not self.stopping.wait(LEADER_POLL if self.leadership else None):
+            if not self.leadership.held():
+                log.error("leadership lost: stopping every job")
+                self.stopping.set()
+                return 1
         return 0
 
 
@@ -457,6 +513,15 @@ def crawl_source(source_name: str) -> None:
     outcome = daemon.run_crawl(source_name)
     if outcome.status not in ("skipped", "stopped"):
         daemon.evaluate()
+
+
+def dispatch_crawl(source_name: str) -> None:
+    """Start a run of one source for the crawl workers (fleet mode)."""
+    _daemon().dispatch(source_name)
+
+
+def settle_runs() -> None:
+    _daemon().settle_runs()
 
 
 def evaluate_alerts() -> None:

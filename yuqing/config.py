@@ -109,6 +109,10 @@ class CrawlSettings(Section):
     # When the variable it names holds a redis URL, crawls share a scrapy-redis request queue and duplicate
     # filter, so several crawler processes (on one machine or many) split one source's pages between them.
     redis_url_env: str | None = None
+    # Several deployments (or tests) can share one redis: every key starts with this.
+    redis_prefix: str = Field(default="yuqing", pattern=r"^[A-Za-z0-9_.-]+$")
+    # A crawl worker's concurrent requests per source; the site's delay is kept fleet-wide on top of it.
+    worker_concurrency: int = Field(default=4, ge=1, le=64)
 
     @property
     def redis_url(self) -> str | None:
