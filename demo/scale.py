@@ -16,8 +16,9 @@ from datetime import UTC, datetime, timedelta
 from demo.server import DemoServer
 from demo.world import DemoPost, World
 
-_FIRST = "青星云海金银天嘉华瑞安康乐美佳恒泰鼎盛宏远博通明德丰"
-_SECOND = "禾澜帆峰翼途驰辰曜川岳舟屿杉桐"
+# Neither 青 nor 星 first: the test settings' own brands (青禾, 星澜) must not be substrings of these.
+_FIRST = "云海金银天嘉华瑞安康乐美佳恒泰鼎盛宏远博通明德丰"
+_SECOND = "禾澜帆峰翼途驰辰曜川岳舟屿杉桐松柏竹梅兰菊"
 COMPLAINTS = ("用了三天就坏了，客服一直推诿", "退款申请被拒，售后不处理", "快递一周没到，商家不回复",
               "质量太差，要求退货", "虚假宣传，和描述完全不一样")
 PRAISE = ("用着不错，推荐", "外观漂亮，做工扎实", "客服态度很好，解决得快")

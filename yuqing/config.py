@@ -68,6 +68,10 @@ class SourceSettings(Section):
     obey_robots: bool = True
     cookie_env: str | None = None
     selectors: dict[str, str] = {}
+    # Keyword fan-out (crawler/fanout.py): 0 sends every search every run.
+    searches_per_run: int = Field(default=0, ge=0, le=10_000)
+    combine_with: str = Field(default="", max_length=10)
+    terms_per_search: int = Field(default=5, ge=1, le=50)
 
     @property
     def cookie(self) -> str | None:
