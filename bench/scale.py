@@ -442,7 +442,7 @@ def pg_search(pg_server: str, rows: int, repeats: int, scan_repeats: int) -> int
 
     print(f"\n3. Search on PostgreSQL, {rows:,} mentions (the corpus of bench.search)")
     list(_take(search_rows(rows), 1))  # generate (or find) the cached corpus before timing anything
-    index_load_comparison(pg_server, rows, min(rows, 100_000))
+    index_load_comparison(pg_server, rows, min(rows, 20_000))
     url = new_database(pg_server, "bench_search")
     db = Database(url)
     db.upgrade()
