@@ -6,11 +6,12 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
-from alerts import synthetic
 from alerts.engine import evaluate
 from alerts.indicators import measure
-from alerts.models import Alert, AlertEvent, OutboxMessage, Silence
-from alerts.outbox import enqueue
+from alerts.models import Alert, AlertEvent, Silence
+from delivery.models import OutboxMessage
+from delivery.outbox import enqueue
+from demo import synthetic
 from storage.models import Source
 from yuqing.cli import main
 from yuqing.config import Settings
