@@ -83,12 +83,17 @@ class Leadership:
             self._forget()
         self.engine.dispose()
 
-    def holder(self) -> int | None:
-        """The server process id of the session holding the lock, if any (for ``yuqing status``)."""
+    def holder(self) -> str | None:
+        """Who leads, as PostgreSQL sees the lock's session (for ``yuqing status``), or None if nobody does."""
         with self.engine.connect() as connection:
-            return connection.execute(text(
-                "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted "
-                "AND ((classid::bigint << 32) | objid::bigint) = :key"), {"key": LOCK_KEY}).scalar()
+            row = connection.execute(text(
+                "SELECT a.client_addr, a.backend_start FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+                "WHERE l.locktype = 'advisory' AND l.granted "
+                "AND ((l.classid::bigint << 32) | l.objid::bigint) = :key"), {"key": LOCK_KEY}).first()
+        if row is None:
+            return None
+        address, since = row
+        return f"{address or 'local socket'}, leading since {since:%Y-%m-%d %H:%M:%S %Z}"
 
     def _forget(self) -> None:
         connection, self.connection = self.connection, None

@@ -17,7 +17,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from sqlalchemy import func, select
 
-from tests.conftest import ROOT, free_port, require_service
+from tests.conftest import ROOT, free_port, require_service, run_cli
 
 INTERVAL = 12
 BRANDS, PER_BRAND = 3, 12
@@ -206,6 +206,7 @@ def test_a_leader_a_standby_and_two_workers_crawl_each_source_once_per_interval_
         takeover = fleet.wait_for(lambda: "leader: this process schedules" in fleet.log("standby"), "takeover", 30)
         fleet.wait_for(lambda: all(len(book.history(s.name)) >= runs_before[s.name] + 2 for s in settings.sources)
                        and len(smtp.received) >= MAILS - 1, "runs and mail under the new leader")
+        status = run_cli("--settings", str(settings_path), "status", env=fleet.env)
     finally:
         fleet.stop_all()
         controller.stop()
@@ -214,6 +215,7 @@ def test_a_leader_a_standby_and_two_workers_crawl_each_source_once_per_interval_
 
     assert takeover < 30, f"the standby took {takeover:.1f}s to take over"
     assert 0 < mails_at_kill < MAILS, "the leader was to die with mail half sent"
+    assert "调度主节点：" in status.stdout and "leading since" in status.stdout, status.stdout + status.stderr
     with db.session() as session:
         stored = dict(session.execute(select(Source.name, func.count(Mention.id)).join(Mention)
                                       .group_by(Source.name)).all())

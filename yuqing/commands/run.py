@@ -41,7 +41,7 @@ def run_command(args, context) -> int:
         from fleet.leader import Leadership
 
         # Two daemons on one PostgreSQL database would both run every job: only the elected one does.
-        leadership = Leadership(settings.storage.url)
+        leadership = Leadership(context.db.url)
     if args.role == "scheduler":
         import redis
 
@@ -217,4 +217,13 @@ def status_command(args, context) -> int:
                   + (f"（最早 {when(oldest, tz)}）" if oldest else "")
                   + f"，{backlog.get('sent', 0)} 封已发，{backlog.get('failed', 0)} 封失败")
     console.print(f"数据库：{_size(database_size(db))}（{db.engine.url.render_as_string()}）")
+    if db.dialect == "postgresql":
+        from fleet.leader import Leadership
+
+        election = Leadership(context.db.url)
+        try:
+            holder = election.holder()
+        finally:
+            election.release()
+        console.print(f"调度主节点：{holder}" if holder else "调度主节点：无（没有守护进程在运行）")
     return 0
