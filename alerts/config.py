@@ -13,24 +13,12 @@ from typing import Literal
 
 from pydantic import Field, PrivateAttr, field_validator, model_validator
 
-from common.settings import Duration, Section, parse_duration
+from alerts.catalog import INDICATORS
+from common.settings import Duration, PositiveDuration, Section, parse_duration
 
 LEVELS = ("一般", "严重", "重大")
 Level = Literal["一般", "严重", "重大"]
 ALL_SCOPE = "全部"
-
-# Indicator name -> (Chinese label for emails and the CLI, unit). The order is the order in emails.
-INDICATORS: dict[str, tuple[str, str]] = {
-    "negative_volume": ("负面", "条"),
-    "negative_share": ("负面占比", "%"),
-    "growth": ("负面较基线增长", "倍"),
-    "serious_count": ("严重及以上负面", "条"),
-    "major_count": ("重大负面", "条"),
-    "regions": ("负面涉及地区", "个"),
-    "negative_media": ("媒体负面报道", "条"),
-    "negative_reach": ("负面触达", "人次"),
-    "largest_story": ("最大负面话题", "条"),
-}
 
 CATEGORY_DEPARTMENTS = {
     "产品质量": "quality",
@@ -160,7 +148,7 @@ class AlertSettings(Section):
     pending: Duration = timedelta(minutes=5)
     min_firing: Duration = timedelta(minutes=30)
     repeat_interval: Duration = timedelta(hours=4)
-    evaluation_interval: Duration = timedelta(minutes=1)
+    evaluation_interval: PositiveDuration = timedelta(minutes=1)
     route_min_share: float = Field(default=0.2, ge=0, le=1)
     categories: dict[str, str] = CATEGORY_DEPARTMENTS
     nodata_after: Duration = timedelta(hours=6)

@@ -1,0 +1,24 @@
+"""official: mentions posted by a brand's own accounts ([[brands]] official_accounts)
+
+Revision ID: 0004_official
+Revises: 0001
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0004_official"
+down_revision = "0001"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    # A server default fills the rows already stored: what was crawled before the key existed stays public voice.
+    with op.batch_alter_table("mentions") as batch:
+        batch.add_column(sa.Column("official", sa.Boolean(), nullable=False, server_default=sa.false()))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("mentions") as batch:
+        batch.drop_column("official")
