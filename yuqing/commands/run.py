@@ -36,6 +36,8 @@ def run_command(args, context) -> int:
         raise UserError(f"no enabled source in {context.settings_path}: add a [[sources]] entry")
     # A line per job run every few seconds drowns the lines that matter: crawls, alerts and failures.
     logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)
+    if args.once and args.role != "all":
+        raise UserError("--once 只用于单机运行，不能与 --role scheduler/worker 同用 (--once is for one machine)")
     db = database_when_ready(context)
     if args.role == "worker":
         from crawler.worker import run_worker
