@@ -98,3 +98,13 @@ def test_the_site_delay_holds_across_workers_sharing_one_reservation(book):
     assert other_site == 0
     time.sleep(1.5)  # the four reservations end 1.2 s from the first
     assert book.reserve("tousu.example.cn", 0.3) == 0, "a slot free again once its delay has passed"
+
+
+def test_the_fleet_roles_say_what_they_need_instead_of_starting_on_sqlite(write_settings):
+    from tests.conftest import run_cli
+
+    path = write_settings('\n[[sources]]\nname = "news"\nkind = "news"\nspider = "feed"\nurls = ["http://127.0.0.1:9/"]\n')
+    for role in ("worker", "scheduler"):
+        done = run_cli("--settings", str(path), "run", "--role", role, timeout=60)
+        assert done.returncode != 0
+        assert "PostgreSQL" in done.stderr, done.stderr
