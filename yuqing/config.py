@@ -96,6 +96,10 @@ class SourceSettings(Section):
     obey_robots: bool = True
     cookie_env: str | None = None
     selectors: dict[str, str] = {}
+    # Keyword fan-out (crawler/fanout.py): 0 sends every search every run.
+    searches_per_run: int = Field(default=0, ge=0, le=10_000)
+    combine_with: str = Field(default="", max_length=10)
+    terms_per_search: int = Field(default=5, ge=1, le=50)
 
     @property
     def cookie(self) -> str | None:
@@ -137,6 +141,10 @@ class CrawlSettings(Section):
     # When the variable it names holds a redis URL, crawls share a scrapy-redis request queue and duplicate
     # filter, so several crawler processes (on one machine or many) split one source's pages between them.
     redis_url_env: str | None = None
+    # Several deployments (or tests) can share one redis: every key starts with this.
+    redis_prefix: str = Field(default="yuqing", pattern=r"^[A-Za-z0-9_.-]+$")
+    # A crawl worker's concurrent requests per source; the site's delay is kept fleet-wide on top of it.
+    worker_concurrency: int = Field(default=4, ge=1, le=64)
 
     @property
     def redis_url(self) -> str | None:
