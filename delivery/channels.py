@@ -9,9 +9,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from delivery.dingtalk import DingtalkTransport
+from delivery.feishu import FeishuTransport
 from delivery.mailbox import MailboxTransport
 from delivery.smtp import SmtpTransport
 from delivery.transport import Transport
+from delivery.webhook import opener
+from delivery.wecom import WecomTransport
 
 if TYPE_CHECKING:  # annotations only: nothing here runs an import up to the CLI layer
     from yuqing.config import Settings
@@ -24,4 +28,7 @@ def _email(settings: Settings) -> Transport:
 
 CHANNELS: dict[str, Callable[[Settings], Transport]] = {
     "email": _email,
+    "wecom": opener(WecomTransport),
+    "dingtalk": opener(DingtalkTransport),
+    "feishu": opener(FeishuTransport),
 }

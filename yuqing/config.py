@@ -18,7 +18,7 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 
 from alerts.config import AlertSettings
 from common.settings import SOURCE_KINDS, Duration, Section, SourceKind, parse_duration
-from delivery.config import MailSettings
+from delivery.config import MailSettings, RobotSettings, missing_robot_secrets
 from digest.config import DigestSettings
 from web.config import WebSettings
 
@@ -160,6 +160,7 @@ class Settings(Section):
     sources: list[SourceSettings] = []
     alerts: AlertSettings = AlertSettings()
     mail: MailSettings = MailSettings()
+    robots: dict[str, RobotSettings] = {}
     web: WebSettings = WebSettings()
     digest: DigestSettings = DigestSettings()
 
@@ -178,6 +179,20 @@ class Settings(Section):
             dupes = sorted({n for n in names if names.count(n) > 1})
             if dupes:
                 raise ValueError(f"{label}: duplicate name {dupes[0]!r}")
+        return self
+
+    @model_validator(mode="after")
+    def _robots_reach_departments(self) -> Settings:
+        from alerts.routing import DEPARTMENT_NAMES
+
+        known = {*DEPARTMENT_NAMES, *self.alerts.categories.values(), self.digest.department}
+        for name, robot in self.robots.items():
+            if not re.fullmatch(r"[A-Za-z0-9_.-]+", name):
+                raise ValueError(f"robots.{name}: a robot name is letters, digits, '_', '.' or '-'")
+            for department in robot.departments:
+                if department not in known:
+                    raise ValueError(f"robots.{name}.departments: unknown department {department!r} "
+                                     f"(known: {', '.join(sorted(known))})")
         return self
 
     @property
@@ -226,5 +241,6 @@ def load_settings(path: str | os.PathLike[str]) -> Settings:
 def check_secrets(settings: Settings, path: Path, environ: Mapping[str, str] = os.environ) -> None:
     """Every secret the settings need must be in the environment now, at start-up: a missing SMTP password found
     at the first alert would be retried for ever as if the server were down."""
-    for key, variable in (*settings.storage.missing_secrets(environ), *settings.mail.missing_secrets(environ)):
+    for key, variable in (*settings.storage.missing_secrets(environ), *settings.mail.missing_secrets(environ),
+                          *missing_robot_secrets(settings.robots, environ)):
         raise SettingsError(f"{path}: {key}: environment variable {variable or '(none named)'} is not set")
