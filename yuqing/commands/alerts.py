@@ -124,9 +124,9 @@ def _print_delivery(report) -> int:
 def list_command(args, context) -> int:
     from sqlalchemy import select
 
-    from alerts.engine import active_silences
     from alerts.models import Alert
     from alerts.state import INACTIVE, RESOLVED
+    from alerts.store import active_silences
 
     settings = context.settings
     now = datetime.now(UTC)
