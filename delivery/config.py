@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, field_validator
 
 from common.settings import Duration, Section
 
@@ -55,40 +55,21 @@ class MailSettings(Section):
         return value
 
 
-# What each platform allows a custom group robot (its own documentation): DingTalk and WeCom 20 messages a minute,
-# Feishu 100 a minute and 5 a second. The outbox spaces messages to stay under these; it never drops one.
-PLATFORM_RATES: dict[str, tuple[tuple[int, timedelta], ...]] = {
-    "wecom": ((20, timedelta(minutes=1)),),
-    "dingtalk": ((20, timedelta(minutes=1)),),
-    "feishu": ((100, timedelta(minutes=1)), (5, timedelta(seconds=1))),
-}
-SIGNED_PLATFORMS = ("dingtalk", "feishu")
-
-
 class RobotSettings(Section):
     """A chat group's webhook robot (``[robots.<name>]``). Its URL carries a credential (WeCom's ``key``,
     DingTalk's ``access_token``, Feishu's hook id), so it comes from the variable ``url_env`` names, as does the
     signing secret of DingTalk's 加签 and Feishu's 签名校验 (``secret_env``)."""
 
-    platform: Literal["wecom", "dingtalk", "feishu"]
+    # A robot platform of ``delivery.channels.ROBOTS`` (checked where the settings are composed).
+    platform: str = Field(min_length=1)
     url_env: str = Field(min_length=1)
     secret_env: str | None = None
     departments: list[str] = Field(min_length=1)
-    # Messages per ``rate_window``; unset: the platform's own limit. A private gateway may allow less.
+    # Messages per ``rate_window``; unset: the platform's own limit (its transport's ``rates``). A private
+    # gateway may allow less.
     rate_limit: int | None = Field(default=None, ge=1)
     rate_window: Duration = timedelta(minutes=1)
     timeout: Duration = timedelta(seconds=10)
-
-    @model_validator(mode="after")
-    def _signing(self) -> RobotSettings:
-        if self.secret_env and self.platform not in SIGNED_PLATFORMS:
-            raise ValueError(f"{self.platform} robots have no signing secret: remove secret_env")
-        return self
-
-    def rates(self) -> tuple[tuple[int, timedelta], ...]:
-        if self.rate_limit is not None:
-            return ((self.rate_limit, self.rate_window),)
-        return PLATFORM_RATES[self.platform]
 
     @property
     def url(self) -> str:

@@ -54,12 +54,15 @@ class Answer:
 class WebhookTransport:
     """One robot platform: which robots exist, and how a message becomes a signed request to one of them.
 
-    Subclasses give ``payload`` (the platform's JSON), ``sign`` (URL and body changes for the signature),
-    ``answer`` (the code in the platform's reply) and ``busy_codes`` (codes meaning "later").
+    Subclasses give ``payload`` (the platform's JSON), ``sign`` (URL and body changes for the signature; ``signed``
+    says the platform has one), ``answer`` (the code in the platform's reply), ``busy_codes`` (codes meaning
+    "later") and ``rates`` (the platform's documented limits per robot, as (messages, window) pairs).
     """
 
     platform = ""
+    signed = False
     busy_codes: frozenset[int] = frozenset()
+    rates: tuple[tuple[int, timedelta], ...] = ()
 
     def __init__(self, robots: Mapping[str, RobotSettings]) -> None:
         self.robots = {name: robot for name, robot in robots.items() if robot.platform == self.platform}
@@ -76,7 +79,11 @@ class WebhookTransport:
 
     def rate_limits(self, destination: str) -> tuple[RateLimit, ...]:
         robot = self.robots.get(destination)
-        return tuple(RateLimit(count, per) for count, per in robot.rates()) if robot else ()
+        if robot is None:
+            return ()
+        if robot.rate_limit is not None:
+            return (RateLimit(robot.rate_limit, robot.rate_window),)
+        return tuple(RateLimit(count, per) for count, per in self.rates)
 
     def send(self, message: Outgoing) -> None:
         robot = self.robots.get(message.destination)
@@ -114,5 +121,5 @@ class WebhookTransport:
 
 
 def opener(transport: type[WebhookTransport]) -> Callable[..., WebhookTransport]:
-    """The registry entry of a robot platform: its transport over the robots the settings name."""
+    """A robot platform's channel: its transport over the robots the settings name."""
     return lambda settings: transport(settings.robots)

@@ -237,3 +237,17 @@ def test_kill_9_mid_delivery_then_a_restart_sends_every_card_and_repeats_none_bu
     repeated = {t for t in titles if titles.count(t) > 1}
     # A robot keeps no Message-ID: the card it took in the instant the sender died comes again. Only that one.
     assert repeated <= {in_flight}
+
+
+@pytest.mark.parametrize(("robot", "error"), [
+    ('platform = "slack"\nurl_env = "X"', "robots.r.platform: unknown platform 'slack'"),
+    ('platform = "wecom"\nurl_env = "X"\nsecret_env = "Y"', "robots.r.secret_env: wecom robots are not signed"),
+    ('platform = "dingtalk"\nurl_env = "X"\ndepartments = ["marketing"]', "unknown department 'marketing'"),
+])
+def test_a_robot_settings_mistake_is_one_line_at_start_up(write_settings, monkeypatch, capsys, robot, error):
+    monkeypatch.setenv("X", "http://127.0.0.1:9/")
+    monkeypatch.setenv("Y", "secret")
+    departments = "" if "departments" in robot else '\ndepartments = ["pr"]'
+    path = write_settings(f"\n[robots.r]\n{robot}{departments}\n")
+    assert main(["--settings", str(path), "db", "upgrade"]) == 2
+    assert error in capsys.readouterr().err

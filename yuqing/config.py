@@ -184,11 +184,17 @@ class Settings(Section):
     @model_validator(mode="after")
     def _robots_reach_departments(self) -> Settings:
         from alerts.routing import DEPARTMENT_NAMES
+        from delivery.channels import ROBOTS
 
         known = {*DEPARTMENT_NAMES, *self.alerts.categories.values(), self.digest.department}
         for name, robot in self.robots.items():
             if not re.fullmatch(r"[A-Za-z0-9_.-]+", name):
                 raise ValueError(f"robots.{name}: a robot name is letters, digits, '_', '.' or '-'")
+            if robot.platform not in ROBOTS:
+                raise ValueError(f"robots.{name}.platform: unknown platform {robot.platform!r} "
+                                 f"(known: {', '.join(ROBOTS)})")
+            if robot.secret_env and not ROBOTS[robot.platform].signed:
+                raise ValueError(f"robots.{name}.secret_env: {robot.platform} robots are not signed")
             for department in robot.departments:
                 if department not in known:
                     raise ValueError(f"robots.{name}.departments: unknown department {department!r} "

@@ -12,6 +12,7 @@ import base64
 import hashlib
 import hmac
 import time
+from datetime import timedelta
 
 import httpx
 
@@ -28,6 +29,8 @@ def signature(timestamp_ms: int, secret: str) -> str:
 
 class DingtalkTransport(WebhookTransport):
     platform = "dingtalk"
+    signed = True
+    rates = ((20, timedelta(minutes=1)),)
     # 130101: "send too fast"; -1: "system busy".
     busy_codes = frozenset({130101, -1})
 

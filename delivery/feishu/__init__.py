@@ -11,6 +11,7 @@ import base64
 import hashlib
 import hmac
 import time
+from datetime import timedelta
 
 from delivery.transport import Outgoing
 from delivery.webhook import Answer, WebhookTransport, fit, level_of
@@ -27,6 +28,8 @@ def signature(timestamp_s: int, secret: str) -> str:
 
 class FeishuTransport(WebhookTransport):
     platform = "feishu"
+    signed = True
+    rates = ((100, timedelta(minutes=1)), (5, timedelta(seconds=1)))
     # 9499: "Too Many Request"; 11232: "frequency limited".
     busy_codes = frozenset({9499, 11232})
 

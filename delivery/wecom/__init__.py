@@ -6,6 +6,8 @@ up to 4096 bytes.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from delivery.transport import Outgoing
 from delivery.webhook import WebhookTransport, fit
 
@@ -14,6 +16,7 @@ MAX_BYTES = 4096
 
 class WecomTransport(WebhookTransport):
     platform = "wecom"
+    rates = ((20, timedelta(minutes=1)),)
     # 45009: "api freq out of limit"; -1: "system busy".
     busy_codes = frozenset({45009, -1})
 
