@@ -90,40 +90,40 @@ def test_an_alert_reaches_each_platform_as_a_signed_card_the_robot_accepts(datab
     assert states(database) == [SENT]
 
 
-def test_a_wrong_signing_secret_is_refused_for_good_with_the_robots_own_words(database, monkeypatch):
+def test_a_wrong_signing_secret_is_refused_for_good_with_the_robots_own_words(sqlite_database, monkeypatch):
     with RobotServer({"pr": Robot("dingtalk", "t0ken-pr", SECRETS["dingtalk"])}) as server:
         robots = robot_settings(server, monkeypatch)
         monkeypatch.setenv(robots["pr"]["secret_env"], "SECnot-the-secret")
-        settings = settings_for(database, robots)
-        queue_cards(database, "dingtalk", "pr", 1)
-        report = deliver_pending(database, settings, now=NOW)
+        settings = settings_for(sqlite_database, robots)
+        queue_cards(sqlite_database, "dingtalk", "pr", 1)
+        report = deliver_pending(sqlite_database, settings, now=NOW)
     assert report.failed == 1 and "310000 sign not match" in report.errors[0]
-    assert server.received == [] and states(database) == [FAILED]
+    assert server.received == [] and states(sqlite_database) == [FAILED]
 
 
 @pytest.mark.parametrize("platform", ["wecom", "dingtalk", "feishu"])
-def test_a_robot_answering_errors_gets_the_message_once_from_the_outbox_retries(database, monkeypatch, platform):
+def test_a_robot_answering_errors_gets_the_message_once_from_the_outbox_retries(sqlite_database, monkeypatch, platform):
     robot = Robot(platform, "t0ken-pr", SECRETS[platform])
     robot.answers.extend([(502, 0), (200, -1 if platform != "feishu" else 9499)])  # a gateway error, then busy
     with RobotServer({"pr": robot}) as server:
-        settings = settings_for(database, robot_settings(server, monkeypatch))
-        queue_cards(database, platform, "pr", 1)
-        runs = [deliver_pending(database, settings, now=NOW + i * MIN) for i in range(3)]
+        settings = settings_for(sqlite_database, robot_settings(server, monkeypatch))
+        queue_cards(sqlite_database, platform, "pr", 1)
+        runs = [deliver_pending(sqlite_database, settings, now=NOW + i * MIN) for i in range(3)]
     assert [(r.sent, r.retried) for r in runs] == [(0, 1), (0, 1), (1, 0)]
-    assert len(server.received) == 1 and states(database) == [SENT]
+    assert len(server.received) == 1 and states(sqlite_database) == [SENT]
 
 
-def test_a_robot_that_is_down_gets_its_message_once_it_is_back(database, monkeypatch):
+def test_a_robot_that_is_down_gets_its_message_once_it_is_back(sqlite_database, monkeypatch):
     port = free_port()
     server = RobotServer({"pr": Robot("feishu", "t0ken-pr", SECRETS["feishu"])}, port=port)
-    settings = settings_for(database, robot_settings(server, monkeypatch))
+    settings = settings_for(sqlite_database, robot_settings(server, monkeypatch))
     server.httpd.server_close()  # nothing listens on the robot's port
-    queue_cards(database, "feishu", "pr", 1)
-    down = deliver_pending(database, settings, now=NOW)
+    queue_cards(sqlite_database, "feishu", "pr", 1)
+    down = deliver_pending(sqlite_database, settings, now=NOW)
     assert down.retried == 1 and "ConnectError" in down.errors[0] and "t0ken" not in down.errors[0]
     with RobotServer({"pr": Robot("feishu", "t0ken-pr", SECRETS["feishu"])}, port=port) as back:
-        assert deliver_pending(database, settings, now=NOW + MIN).sent == 1
-    assert len(back.received) == 1 and states(database) == [SENT]
+        assert deliver_pending(sqlite_database, settings, now=NOW + MIN).sent == 1
+    assert len(back.received) == 1 and states(sqlite_database) == [SENT]
 
 
 def deliver_until_sent(database, settings, count: int, limit: float = 60) -> None:
@@ -134,25 +134,25 @@ def deliver_until_sent(database, settings, count: int, limit: float = 60) -> Non
         time.sleep(0.1)
 
 
-def test_messages_to_a_rate_limited_robot_are_spaced_under_its_limit_and_all_arrive(database, monkeypatch):
+def test_messages_to_a_rate_limited_robot_are_spaced_under_its_limit_and_all_arrive(sqlite_database, monkeypatch):
     robot = Robot("dingtalk", "t0ken-pr", SECRETS["dingtalk"], rate=(3, 2.0))
     with RobotServer({"pr": robot}) as server:
         robots = robot_settings(server, monkeypatch, pr={"rate_limit": 3, "rate_window": "2s"})
-        settings = settings_for(database, robots)
-        queue_cards(database, "dingtalk", "pr", 7)
-        first = deliver_pending(database, settings, now=datetime.now(UTC))
+        settings = settings_for(sqlite_database, robots)
+        queue_cards(sqlite_database, "dingtalk", "pr", 7)
+        first = deliver_pending(sqlite_database, settings, now=datetime.now(UTC))
         assert first.sent == 3 and first.deferred == 1 and first.waiting == 4  # the fourth waits for the window
-        deliver_until_sent(database, settings, 7)
+        deliver_until_sent(sqlite_database, settings, 7)
     assert server.refused == []  # never once "too fast"
     assert [r.title for r in server.received] == [f"【严重】青禾 负面舆情预警 {n}" for n in range(7)]  # in order
 
 
-def test_a_robot_stricter_than_its_settings_still_gets_every_message_once(database, monkeypatch):
+def test_a_robot_stricter_than_its_settings_still_gets_every_message_once(sqlite_database, monkeypatch):
     robot = Robot("wecom", "t0ken-pr", rate=(2, 2.0))
     with RobotServer({"pr": robot}) as server:
-        settings = settings_for(database, robot_settings(server, monkeypatch), mail={"retry_backoff": ["1s"]})
-        queue_cards(database, "wecom", "pr", 5)
-        deliver_until_sent(database, settings, 5)
+        settings = settings_for(sqlite_database, robot_settings(server, monkeypatch), mail={"retry_backoff": ["1s"]})
+        queue_cards(sqlite_database, "wecom", "pr", 5)
+        deliver_until_sent(sqlite_database, settings, 5)
     assert {code for _, code in server.refused} == {45009}  # it did say "too fast", and nothing was dropped
     assert sorted(r.title for r in server.received) == sorted(f"【严重】青禾 负面舆情预警 {n}" for n in range(5))
 
@@ -180,13 +180,14 @@ def test_a_department_has_email_and_robots_and_a_major_alert_also_reaches_the_le
                                             ("feishu", "lead")]
 
 
-def test_crawled_markup_in_a_title_stays_text_on_the_card(database, monkeypatch):
+def test_crawled_markup_in_a_title_stays_text_on_the_card(sqlite_database, monkeypatch):
     title = "[点](javascript:x)<font>**假**"
     with RobotServer({"pr": Robot("wecom", "t0ken-pr")}) as server:
-        settings = settings_for(database, robot_settings(server, monkeypatch))
-        synthetic.store(database, negatives(1, NOW - 5 * MIN, grade="重大", title=title, url="javascript:alert(2)"))
-        evaluate(database, settings, now=NOW)
-        deliver_pending(database, settings, now=NOW)
+        settings = settings_for(sqlite_database, robot_settings(server, monkeypatch))
+        synthetic.store(sqlite_database,
+                        negatives(1, NOW - 5 * MIN, grade="重大", title=title, url="javascript:alert(2)"))
+        evaluate(sqlite_database, settings, now=NOW)
+        deliver_pending(sqlite_database, settings, now=NOW)
     [card] = server.received
     assert "](javascript" not in card.text and "<font" not in card.text and "**假**" not in card.text
     assert "1. ［点］（javascript:x）＜font＞＊＊假＊＊ · weibo" in card.text  # shown as text, and not a link
