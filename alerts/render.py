@@ -113,6 +113,7 @@ def render_alert(
     level_since: datetime | None,
     now: datetime,
     departments: list[str],
+    alert_url: str | None = None,
 ) -> Rendered:
     described = [f.describe_in(figures) for f in reasons]
     # The subject names the plainest figure that fired (volume before ratios), the body lists all, strongest
@@ -158,6 +159,7 @@ def render_alert(
         "window_label": window_label(settings.windows[-1]),
         "steps": steps,
         "departments": "、".join(DEPARTMENT_NAMES.get(d, d) for d in departments),
+        "alert_url": alert_url,
     }
     env = environment()
     return Rendered(

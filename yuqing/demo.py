@@ -18,7 +18,9 @@ import logging
 import os
 import re
 import secrets
+import shlex
 import shutil
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -406,7 +408,8 @@ def summary(settings: Settings, db: Database, settings_path: Path, digest_note: 
     shown = next((c for c in robots.received if "重大" in c.title), robots.received[0] if robots.received else None)
     card_view = Panel(shown.text, title=f"{PLATFORM_NAMES[shown.platform]}群「{shown.robot}」收到：{shown.title}",
                       expand=False) if shown else "机器人未收到消息"
-
+    # The brand-wide alert of the story's brand is the incident the post-crisis report is about.
+    incident = next((alert.id for _, alert in events if alert.kind == "brand" and alert.scope == "全部"), None)
     elapsed = time.monotonic() - began
     simulated = DURATION + LEAD_IN
     lines = [
@@ -415,8 +418,37 @@ def summary(settings: Settings, db: Database, settings_path: Path, digest_note: 
         f"用时 {elapsed:.0f} 秒。",
         digest_note,
         f"邮件文件夹: {mailbox}",
-        f"搜索页面:   yuqing --settings {settings_path} web    （然后打开 http://{settings.web.host}:{settings.web.port}/）",
-        f"命令行搜索: yuqing --settings {settings_path} search 起火",
-        f"运行状况:   yuqing --settings {settings_path} status",
+        *next_steps(settings, settings_path, incident),
     ]
     return Group(*lines)
+
+
+def next_steps(settings: Settings, settings_path: Path, incident: int | None) -> list[str]:
+    """The commands to try after the demo, each as it runs when pasted into the same shell."""
+    command = f"{yuqing_command()} --settings {shlex.quote(_shown(settings_path))}"
+    return [f"搜索页面:   {command} web    （然后打开 http://{settings.web.host}:{settings.web.port}/，"
+            "品牌概览 /overview，预警 /alerts）",
+            *([f"复盘报告:   {command} report incident {incident}"] if incident else []),
+            f"命令行搜索: {command} search 起火",
+            f"运行状况:   {command} status"]
+
+
+def yuqing_command() -> str:
+    """How to run ``yuqing`` from here: ``make demo`` does not put ``.venv/bin`` on the PATH, so plain ``yuqing``
+    is "command not found" for a newcomer; the script beside this interpreter (``.venv/bin/yuqing``) is not."""
+    script = Path(sys.executable).parent / "yuqing"
+    if not script.exists():
+        return f"{shlex.quote(sys.executable)} -m yuqing.cli"
+    on_path = shutil.which("yuqing")
+    if on_path and Path(on_path).resolve() == script.resolve():
+        return "yuqing"
+    return shlex.quote(_shown(script))
+
+
+def _shown(path: Path) -> str:
+    """``path`` relative to the working directory when it is below it (shorter to read), else absolute."""
+    path = Path(path).absolute()
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
