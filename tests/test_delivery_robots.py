@@ -46,6 +46,7 @@ def robot_settings(server: RobotServer, monkeypatch, **overrides) -> dict:
 def settings_for(database, robots: dict, mail: dict | None = None) -> Settings:
     return Settings.model_validate({
         "storage": {"url": database.url}, "brands": [{"name": "青禾"}], "robots": robots,
+        "web": {"public_url": "https://yuqing.qinghe.example"},
         "mail": {"retry_backoff": ["1m"], "sending_lease": "1m", **(mail or {})},
     })
 
@@ -85,7 +86,8 @@ def test_an_alert_reaches_each_platform_as_a_signed_card_the_robot_accepts(datab
     [card] = server.received
     assert card.title.startswith("【一般】青禾 负面舆情预警")
     for expected in ("**青禾**", "触发条件（一般）", "1小时负面 12 条", "问题类别：产品质量 12 条",
-                     "[空气炸锅起火](https://weibo.example/p/1)", "响应时限", "确认：", "前"):
+                     "[空气炸锅起火](https://weibo.example/p/1)", "响应时限", "前",
+                     "[查看预警详情，确认或静默](https://yuqing.qinghe.example/alerts/"):
         assert expected in card.text, (expected, card.text)
     assert states(database) == [SENT]
 
