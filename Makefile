@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench-crawl bench-nlp bench-alerts bench-search
+.PHONY: demo test lint bench-crawl bench-nlp bench-alerts bench-alerts-quality bench-search
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -36,3 +36,6 @@ bench-nlp: $(STAMP)
 
 bench-search: $(STAMP)
 	$(BIN)/python -m bench.search
+
+bench-alerts-quality: $(STAMP)
+	$(BIN)/python -m bench.alerts_quality
