@@ -1,4 +1,4 @@
-"""Settings of the alert engine (``[alerts]``) and of outgoing mail (``[mail]``).
+"""Settings of the alert engine (``[alerts]``); outgoing mail (``[mail]``) is ``delivery.config``.
 
 Rules are written as ``"<indicator>_<window>" = threshold``: a level holds when any of its conditions reaches
 its threshold. Every key is checked at start-up against the known indicators and the configured windows, so a
@@ -286,33 +286,3 @@ class AlertSettings(Section):
 
 def _first(*values: timedelta | None) -> timedelta:
     return next(v for v in values if v is not None)
-
-
-class MailSettings(Section):
-    host: str | None = None
-    port: int = Field(default=587, ge=1, le=65535)
-    security: Literal["none", "starttls", "ssl"] = "starttls"
-    username: str | None = None
-    password_env: str | None = None
-    sender: str = "yuqing 舆情监测 <yuqing@localhost>"
-    timeout: Duration = timedelta(seconds=20)
-    mailbox_dir: str = "var/mailbox"
-    departments: dict[str, list[str]] = {}
-    retry_backoff: list[Duration] = [timedelta(seconds=s) for s in (10, 30, 60, 120, 300, 600, 1800)]
-    sending_lease: Duration = timedelta(minutes=5)
-
-    @field_validator("retry_backoff")
-    @classmethod
-    def _backoff(cls, value: list[timedelta]) -> list[timedelta]:
-        if not value:
-            raise ValueError("give at least one back-off duration")
-        return value
-
-    @field_validator("departments")
-    @classmethod
-    def _addresses(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
-        for department, addresses in value.items():
-            for address in addresses:
-                if "@" not in address or any(c.isspace() for c in address.strip()):
-                    raise ValueError(f"{department}: {address!r} is not an email address")
-        return value

@@ -86,7 +86,7 @@ def plan(
 
 def evaluate(db, settings, *, now: datetime | None = None) -> EvaluationReport:
     """Evaluate every brand (and every source's health) at ``now``; state, events and outbox rows are written
-    in one transaction. Sends nothing: :func:`alerts.outbox.deliver_pending` does."""
+    in one transaction. Sends nothing: :func:`delivery.outbox.deliver_pending` does."""
     now = now or datetime.now(UTC)
     report = EvaluationReport(now=now)
     if not settings.alerts.enabled:

@@ -13,8 +13,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from alerts.change import AlertKey, Change
-from alerts.models import Alert, AlertEvent, OutboxMessage, Silence
+from alerts.models import Alert, AlertEvent, Silence
 from alerts.state import INACTIVE, AlertState
+from delivery.models import OutboxMessage
 
 # pg_advisory_xact_lock key of alert evaluation: the bytes of "yuqingAE" as a signed 64-bit number.
 EVALUATION_LOCK = int.from_bytes(b"yuqingAE", "big", signed=True)

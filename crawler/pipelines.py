@@ -16,6 +16,7 @@ from collections import Counter
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from scrapy.exceptions import DropItem, NotConfigured
 from sqlalchemy import select
@@ -25,6 +26,10 @@ from w3lib.html import remove_tags, replace_entities
 from crawler.brands import BrandMatcher
 from crawler.items import MentionItem
 from nlp.text import to_simplified
+
+if TYPE_CHECKING:  # annotations only: nothing here runs an import up to the CLI layer
+    from storage.db import Database
+    from yuqing.config import Settings
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +54,7 @@ def shared_analyzer(model: str, brand_words: tuple[str, ...], neutral_band: floa
                     neutral_band=neutral_band, grade_config=grade_config)
 
 
-def analyzer_for(settings):
+def analyzer_for(settings: Settings):
     from nlp.grade import DEFAULT_GRADE_CONFIG, with_extra_words
 
     words = tuple(word for brand in settings.brands for word in brand.keywords)
@@ -265,7 +270,7 @@ def mention_values(item: MentionItem) -> dict:
 PIPELINE = (NormalizeStep, BrandMatchStep, AnalyzeStep, StoreStep)
 
 
-def run_pipeline(settings, db, items: Iterable[MentionItem]) -> Counter[str]:
+def run_pipeline(settings: Settings, db: Database, items: Iterable[MentionItem]) -> Counter[str]:
     """The crawl pipeline without Scrapy (``yuqing import``): returns counts of new, updated and dropped."""
     steps = [step(settings, db) for step in PIPELINE]
     outcomes: Counter[str] = Counter()

@@ -7,11 +7,13 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
-from alerts import store, synthetic
+from alerts import store
 from alerts.engine import evaluate
 from alerts.indicators import measure
-from alerts.models import Alert, AlertEvent, OutboxMessage, Silence
-from alerts.outbox import enqueue
+from alerts.models import Alert, AlertEvent, Silence
+from delivery.models import OutboxMessage
+from delivery.outbox import enqueue
+from demo import synthetic
 from storage.models import Source
 from yuqing.cli import main
 from yuqing.config import Settings
