@@ -25,7 +25,6 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from alerts import synthetic
 from alerts.backtest import Replayed, shown
 from alerts.config import LEVELS
 from alerts.engine import plan
@@ -33,6 +32,7 @@ from alerts.indicators import Samples, measure
 from alerts.mute import mute
 from alerts.rules import rank
 from bench import scenarios
+from demo import synthetic
 from storage.db import Database
 from yuqing.config import Settings
 

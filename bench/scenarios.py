@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from alerts import synthetic
+from demo import synthetic
 
 PROVINCES = (
     "广东", "北京", "上海", "浙江", "江苏", "四川", "山东", "湖北", "河南", "福建", "湖南", "陕西", "重庆", "天津",

@@ -6,10 +6,10 @@ import re
 import tomllib
 from datetime import UTC, datetime, timedelta
 
-from alerts import synthetic
 from alerts.baseline import normal_of
 from alerts.indicators import measure
 from alerts.rules import assess
+from demo import synthetic
 from tests.conftest import run_cli
 from yuqing.config import Settings
 
