@@ -40,8 +40,10 @@ Handler = Callable[[DemoRequest, World], DemoResponse]
 
 
 def collect_routes() -> list[tuple[re.Pattern[str], Handler]]:
+    from crawler.sites import verify_demo
     from demo.sites import SITE_MODULES
 
+    verify_demo()
     routes = []
     for name in SITE_MODULES:
         for pattern, handler in importlib.import_module(name).ROUTES:

@@ -92,6 +92,7 @@ SOURCE = """
 name = "{name}"
 kind = "forum"
 spider = "feed"
+urls = ["http://127.0.0.1:9/feed.xml"]
 interval = "{interval}"
 """
 

@@ -1,24 +1,9 @@
-"""Spiders by the name a source gives in its ``spider`` key."""
+"""Spiders by the name a source gives in its ``spider`` key; the table is the site registry's (crawler.sites)."""
 
 from __future__ import annotations
 
-import importlib
+from crawler.sites import SITES, spider_class
 
-SPIDERS = {
-    "feed": "crawler.spiders.feed:FeedSpider",
-    "weibo": "crawler.spiders.weibo:WeiboSpider",
-    "tieba": "crawler.spiders.tieba:TiebaSpider",
-    "heimao": "crawler.spiders.heimao:HeimaoSpider",
-    "discuz": "crawler.spiders.discuz:DiscuzSpider",
-    "dianping": "crawler.spiders.dianping:DianpingSpider",
-    "zhihu": "crawler.spiders.zhihu:ZhihuSpider",
-    "review": "crawler.spiders.review:ReviewSpider",
-}
+SPIDERS = {name: entry.spider for name, entry in SITES.items()}
 
-
-def spider_class(name: str):
-    try:
-        module, _, cls = SPIDERS[name].partition(":")
-    except KeyError:
-        raise KeyError(f"unknown spider {name!r} (known: {', '.join(sorted(SPIDERS))})") from None
-    return getattr(importlib.import_module(module), cls)
+__all__ = ["SPIDERS", "spider_class"]

@@ -34,7 +34,7 @@ def crawl_command(args, context) -> int:
         print(f"{source.name}: skipped, {result.skipped}")
         return 0
     print(f"{source.name}: {result.items} items, {result.new} new, {result.updated} updated, "
-          f"{result.unmatched} not about a brand")
+          f"{result.unmatched} not about a brand" + (f", {result.failed} not stored" if result.failed else ""))
     for error in result.errors:
         print(f"  error: {error}")
     if result.blocked_reason:
