@@ -17,8 +17,10 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/pytest -q
 
+# ruff for the code, lint-imports for the layering contract in pyproject.toml ([tool.importlinter]).
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 bench-crawl: $(STAMP)
 	$(BIN)/python -m bench.crawl

@@ -27,6 +27,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
@@ -35,6 +36,9 @@ from apscheduler.schedulers.base import STATE_RUNNING, STATE_STOPPED, BaseSchedu
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
+
+if TYPE_CHECKING:  # annotations only: nothing here runs an import up to the CLI layer
+    from yuqing.config import Settings
 
 log = logging.getLogger("yuqing.scheduler")
 
@@ -86,7 +90,7 @@ def _short(duration: timedelta) -> str:
     return f"{seconds}s"
 
 
-def desired_jobs(settings, now: datetime | None = None) -> dict[str, JobSpec]:
+def desired_jobs(settings: Settings, now: datetime | None = None) -> dict[str, JobSpec]:
     """Every job the settings ask for, by id."""
     now = now or system_clock()
     config = settings.scheduler
@@ -133,7 +137,7 @@ def desired_jobs(settings, now: datetime | None = None) -> dict[str, JobSpec]:
     return {job.id: job for job in jobs}
 
 
-def _digest_time(settings) -> tuple[int, int] | None:
+def _digest_time(settings: Settings) -> tuple[int, int] | None:
     if not settings.digest.enabled:
         return None
     hour, minute = settings.digest.time.split(":")
@@ -148,7 +152,7 @@ class Reconciliation:
     kept: list[str] = field(default_factory=list)
 
 
-def reconcile(scheduler: BaseScheduler, settings, now: datetime | None = None) -> Reconciliation:
+def reconcile(scheduler: BaseScheduler, settings: Settings, now: datetime | None = None) -> Reconciliation:
     """Make the job store hold exactly the jobs the settings ask for; unchanged jobs keep their next run time."""
     desired = desired_jobs(settings, now)
     existing = {job.id: job for job in scheduler.get_jobs()}
@@ -318,7 +322,7 @@ class Daemon:
         self.deliver()
 
     def deliver(self) -> None:
-        from alerts.outbox import deliver_pending
+        from delivery.outbox import deliver_pending
 
         with self._outbox_lock, _busy_database_tolerated("outbox delivery"):
             deliver_pending(self.db, self.settings, now=self.clock())
@@ -332,6 +336,8 @@ class Daemon:
 
     def clean_up(self) -> int:
         cutoff = self.clock() - self.settings.storage.retention
+        from storage.retention import purge_mentions_before
+
         deleted = purge_mentions_before(self.db, cutoff)
         log.info("retention: deleted %d mentions published before %s", deleted, cutoff.isoformat())
         return deleted
@@ -412,32 +418,6 @@ def terminate(process: subprocess.Popen) -> None:
         process.wait()
     except ProcessLookupError:
         pass
-
-
-def purge_mentions_before(db, cutoff: datetime, batch: int = 1000) -> int:
-    """Delete mentions published before ``cutoff``, except any another table refers to (alerts' evidence)."""
-    from sqlalchemy import column, delete, exists, inspect, select, table
-
-    from storage.models import Mention
-
-    inspector = inspect(db.engine)
-    references = []
-    for name in inspector.get_table_names():
-        for key in inspector.get_foreign_keys(name):
-            if key["referred_table"] == Mention.__tablename__ and name != Mention.__tablename__:
-                name_of_column = key["constrained_columns"][0]
-                references.append(table(name, column(name_of_column)).c[name_of_column])
-    expired = select(Mention.id).where(Mention.published_at < cutoff)
-    for reference in references:
-        expired = expired.where(~exists().where(reference == Mention.id))
-    deleted = 0
-    while True:
-        with db.session() as session:
-            ids = list(session.scalars(expired.limit(batch)))
-            if not ids:
-                return deleted
-            session.execute(delete(Mention).where(Mention.id.in_(ids)))
-            deleted += len(ids)
 
 
 # --- the jobs: module-level functions the job store names by reference ---------------------------------------------

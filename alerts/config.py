@@ -1,4 +1,4 @@
-"""Settings of the alert engine (``[alerts]``) and of outgoing mail (``[mail]``).
+"""Settings of the alert engine (``[alerts]``); outgoing mail (``[mail]``) is ``delivery.config``.
 
 Rules are written as ``"<indicator>_<window>" = threshold``: a level holds when any of its conditions reaches
 its threshold. Every key is checked at start-up against the known indicators and the configured windows, so a
@@ -13,24 +13,12 @@ from typing import Literal
 
 from pydantic import Field, PrivateAttr, field_validator, model_validator
 
+from alerts.catalog import INDICATORS
 from common.settings import Duration, Section, parse_duration
 
 LEVELS = ("一般", "严重", "重大")
 Level = Literal["一般", "严重", "重大"]
 ALL_SCOPE = "全部"
-
-# Indicator name -> (Chinese label for emails and the CLI, unit). The order is the order in emails.
-INDICATORS: dict[str, tuple[str, str]] = {
-    "negative_volume": ("负面", "条"),
-    "negative_share": ("负面占比", "%"),
-    "growth": ("负面较基线增长", "倍"),
-    "serious_count": ("严重及以上负面", "条"),
-    "major_count": ("重大负面", "条"),
-    "regions": ("负面涉及地区", "个"),
-    "negative_media": ("媒体负面报道", "条"),
-    "negative_reach": ("负面触达", "人次"),
-    "largest_story": ("最大负面话题", "条"),
-}
 
 CATEGORY_DEPARTMENTS = {
     "产品质量": "quality",
@@ -250,33 +238,3 @@ class AlertSettings(Section):
 
 def _first(*values: timedelta | None) -> timedelta:
     return next(v for v in values if v is not None)
-
-
-class MailSettings(Section):
-    host: str | None = None
-    port: int = Field(default=587, ge=1, le=65535)
-    security: Literal["none", "starttls", "ssl"] = "starttls"
-    username: str | None = None
-    password_env: str | None = None
-    sender: str = "yuqing 舆情监测 <yuqing@localhost>"
-    timeout: Duration = timedelta(seconds=20)
-    mailbox_dir: str = "var/mailbox"
-    departments: dict[str, list[str]] = {}
-    retry_backoff: list[Duration] = [timedelta(seconds=s) for s in (10, 30, 60, 120, 300, 600, 1800)]
-    sending_lease: Duration = timedelta(minutes=5)
-
-    @field_validator("retry_backoff")
-    @classmethod
-    def _backoff(cls, value: list[timedelta]) -> list[timedelta]:
-        if not value:
-            raise ValueError("give at least one back-off duration")
-        return value
-
-    @field_validator("departments")
-    @classmethod
-    def _addresses(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
-        for department, addresses in value.items():
-            for address in addresses:
-                if "@" not in address or any(c.isspace() for c in address.strip()):
-                    raise ValueError(f"{department}: {address!r} is not an email address")
-        return value

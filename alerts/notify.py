@@ -11,9 +11,9 @@ from alerts.chart import trend_png
 from alerts.config import ALL_SCOPE
 from alerts.evidence import gather
 from alerts.models import Alert
-from alerts.outbox import enqueue
 from alerts.render import render_alert, render_nodata
 from alerts.routing import OPERATIONS, addresses, departments_for
+from delivery.outbox import enqueue
 from storage.models import Source
 
 

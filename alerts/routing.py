@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from alerts.config import ALL_SCOPE, AlertSettings, MailSettings
+from alerts.config import ALL_SCOPE, AlertSettings
+from delivery.config import MailSettings
 
 PR = "pr"
 LEADERSHIP = "leadership"

@@ -23,10 +23,10 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from alerts import synthetic
 from alerts.config import window_key
 from alerts.engine import evaluate
-from alerts.outbox import deliver_pending
+from delivery.outbox import deliver_pending
+from demo import synthetic
 from storage.db import Database
 from storage.models import Mention
 from yuqing.config import Settings

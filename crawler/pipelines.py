@@ -21,6 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from scrapy.exceptions import DropItem, NotConfigured
 from sqlalchemy import select
@@ -31,6 +32,10 @@ from crawler.brands import BrandMatcher
 from crawler.items import MentionItem
 from crawler.validate import InvalidMention, coerce
 from nlp.text import to_simplified
+
+if TYPE_CHECKING:  # annotations only: nothing here runs an import up to the CLI layer
+    from storage.db import Database
+    from yuqing.config import Settings
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +60,7 @@ def shared_analyzer(model: str, brand_words: tuple[str, ...], neutral_band: floa
                     neutral_band=neutral_band, grade_config=grade_config)
 
 
-def analyzer_for(settings):
+def analyzer_for(settings: Settings):
     from nlp.grade import DEFAULT_GRADE_CONFIG, with_extra_words
 
     words = tuple(word for brand in settings.brands for word in brand.keywords)
@@ -372,7 +377,9 @@ class PipelineReport:
     failures: list[tuple[MentionItem, str]]
 
 
-def run_pipeline(settings, db, items: Iterable[MentionItem], *, replay: bool = True) -> PipelineReport:
+def run_pipeline(
+    settings: Settings, db: Database, items: Iterable[MentionItem], *, replay: bool = True
+) -> PipelineReport:
     """The crawl pipeline without Scrapy (``yuqing import``): counts of new, updated, unchanged, dropped, failed."""
     steps = [step(settings, db, replay=replay) if step is StoreStep else step(settings, db) for step in PIPELINE]
     store = steps[-1]

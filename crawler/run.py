@@ -8,12 +8,17 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings as ScrapySettings
 
 from crawler import settings as crawler_settings
-from crawler.spiders import spider_class
+from crawler.sites import spider_class
+
+if TYPE_CHECKING:  # annotations only: nothing here runs an import up to the CLI layer
+    from storage.db import Database
+    from yuqing.config import Settings
 
 
 @dataclass
@@ -52,7 +57,7 @@ def scrapy_settings(source, redis_url: str | None = None) -> ScrapySettings:
     return values
 
 
-def crawl(settings, db, source_name: str, *, force: bool = False) -> CrawlResult:
+def crawl(settings: Settings, db: Database, source_name: str, *, force: bool = False) -> CrawlResult:
     """Crawl one source through the whole pipeline and record the run; never raises for a site's misbehaviour."""
     from crawler.sites import verify
     from storage.repo import get_or_create_source, record_run

@@ -2,8 +2,9 @@
 
 A site is a spider (which requests to send), its parsers (pure ``bytes -> mentions``), its blocking rules (how the
 site says "blocked") and a demo renderer (the site played on loopback for tests, benchmarks and ``make demo``).
-The spider names settings accept (``spider = "…"``), the spider table, the blocking rules and the demo's routes
-are all read from here, and :func:`verify` fails at start-up, naming the piece, when one is missing.
+The spider names settings accept (``spider = "…"``) and the spider table are read from here; :func:`verify` fails
+when a crawl starts, naming the piece, if a spider, parser or blocking rule is missing, and ``yuqing demo`` fails
+the same way for a missing demo renderer (the demo sites sit beside the crawler, so the crawler never imports them).
 """
 
 from __future__ import annotations
@@ -84,14 +85,3 @@ def verify() -> None:
     unknown = sorted(set(SITE_RULES) - set(SITES))
     if unknown:
         raise RegistryError(f"crawler.blocking.SITE_RULES has a rule for unregistered site {unknown[0]!r}")
-
-
-def verify_demo() -> None:
-    """Every registered site has a demo renderer with routes (checked when the demo sites start)."""
-    for entry in SITES.values():
-        try:
-            routes = importlib.import_module(entry.demo).ROUTES
-        except (ImportError, AttributeError) as exc:
-            raise RegistryError(f"site {entry.name!r}: demo renderer {entry.demo} has no ROUTES ({exc})") from None
-        if not routes:
-            raise RegistryError(f"site {entry.name!r}: demo renderer {entry.demo} serves no route")

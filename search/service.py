@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from itertools import islice
+from typing import TYPE_CHECKING
 
 from sqlalchemy import ColumnElement, Select, and_, func, literal_column, not_, or_, select, table, true
 from sqlalchemy.orm import Session, defer, joinedload
@@ -19,6 +20,9 @@ from search import index
 from search.highlight import highlight, snippet
 from search.query import And, Filter, Node, Not, Or, Query, QueryError, Term, parse_query
 from storage.models import Mention, Source
+
+if TYPE_CHECKING:
+    from storage.db import Database
 
 SORTS = ("time", "relevance")
 MAX_PAGE = 1000
@@ -272,7 +276,7 @@ def parse(text: str, tz: tzinfo, now: datetime | None = None) -> Query:
     return parse_query(text, tz, now or datetime.now(UTC))
 
 
-def search(db, request: SearchRequest, tz: tzinfo, now: datetime | None = None, *,
+def search(db: Database, request: SearchRequest, tz: tzinfo, now: datetime | None = None, *,
            use_index: bool = True) -> SearchPage:
     """One page of results for what the user typed; a query the language cannot take comes back as a message.
 
@@ -297,7 +301,7 @@ def search(db, request: SearchRequest, tz: tzinfo, now: datetime | None = None, 
     return SearchPage(request, hits=hits, has_next=has_next, notes=query.notes)
 
 
-def iter_matches(db, query: Query, sort: str = "time", dedupe: bool = False,
+def iter_matches(db: Database, query: Query, sort: str = "time", dedupe: bool = False,
                  limit: int | None = None) -> Iterator[Mention]:
     """Every match in result order (CSV export), loaded a batch at a time."""
     plan = _Plan.build(query, db.dialect)
@@ -321,7 +325,7 @@ class DayVolume:
         return self.positive + self.neutral + self.negative
 
 
-def daily_volume(db, query: Query, tz: tzinfo, days: int = 30,
+def daily_volume(db: Database, query: Query, tz: tzinfo, days: int = 30,
                  now: datetime | None = None) -> list[DayVolume]:
     """Matches per local day and sentiment in the query's time range (else the last ``days`` days)."""
     now = now or datetime.now(UTC)
@@ -354,7 +358,7 @@ def _bounded(query: Query, start: datetime, end: datetime) -> Query:
     return Query(text=query.text, node=And((*parts, *bounds)), notes=query.notes)
 
 
-def count_matches(db, query: Query) -> int:
+def count_matches(db: Database, query: Query) -> int:
     plan = _Plan.build(query, db.dialect)
     with db.session() as session:
         return session.scalar(select(func.count()).select_from(Mention).where(*plan.where())) or 0
@@ -382,7 +386,7 @@ def record(hit_or_mention: Hit | Mention, tz: tzinfo) -> dict:
 
 
 
-def counts_by(db, query: Query, *columns: str) -> dict[tuple, int]:
+def counts_by(db: Database, query: Query, *columns: str) -> dict[tuple, int]:
     """How many mentions match ``query``, per value of ``columns`` (``"source_kind"``, ``"label"``, ...)."""
     plan = _Plan.build(query, db.dialect)
     keys = [getattr(Mention, name) for name in columns]

@@ -105,3 +105,14 @@ class DeadLetter(Base):
     origin: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
     attempts: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class Installation(Base):
+    """One row: this database's random id, made by its first migration. Anything that must differ between two
+    installations (or a database and its reset) derives from it, such as the outbox's Message-IDs."""
+
+    __tablename__ = "installation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime]

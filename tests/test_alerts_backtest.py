@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from alerts import synthetic
 from crawler.ingest import read_items
+from demo import synthetic
 from storage.models import Mention
 from tests.conftest import run_cli
 
@@ -79,7 +79,8 @@ def test_backtest_prints_the_figures_and_sends_nothing(sqlite_database, tmp_path
     assert "青禾  触发 一般" in done.stdout and "升级 重大" in done.stdout
     assert "(阈值 10)" in done.stdout and "未发送任何邮件" in done.stderr
     with sqlite_database.session() as session:
-        from alerts.models import Alert, OutboxMessage
+        from alerts.models import Alert
+        from delivery.models import OutboxMessage
 
         assert session.scalar(select(func.count()).select_from(OutboxMessage)) == 0
         assert session.scalar(select(func.count()).select_from(Alert)) == 0

@@ -41,10 +41,11 @@ def test_typo_in_a_spider_name_is_one_line_and_exit_2_not_a_traceback(write_sett
 
 
 def test_every_registered_site_has_its_spider_parsers_blocking_rule_and_demo_renderer():
-    from crawler.sites import verify, verify_demo
+    from crawler.sites import verify
+    from yuqing.demo import verify_demo_renderers
 
     verify()
-    verify_demo()
+    verify_demo_renderers()
 
 
 def test_a_site_registered_without_its_blocking_rule_fails_at_start_up(monkeypatch):
@@ -61,5 +62,7 @@ def test_a_site_registered_without_its_blocking_rule_fails_at_start_up(monkeypat
         sites.verify()
     monkeypatch.setitem(sites.SITES, "weibo", Site("weibo", "crawler.spiders.weibo:WeiboSpider",
                                                    ("weibo-search",), True, "demo.sites.nowhere"))
-    with pytest.raises(RegistryError, match="demo renderer demo.sites.nowhere has no ROUTES"):
-        sites.verify_demo()
+    from yuqing.demo import verify_demo_renderers
+
+    with pytest.raises(RegistryError, match="demo renderer demo.sites.nowhere is not in demo.sites.SITE_MODULES"):
+        verify_demo_renderers()

@@ -6,9 +6,9 @@ import tomllib
 from datetime import UTC, datetime, timedelta
 
 from demo.clock import DemoClock
-from demo.run import restamp, write_settings
 from demo.scenario import BEATS, DURATION, MEDIA, build
 from storage.repo import get_or_create_source, upsert_mention
+from yuqing.demo import restamp, write_settings
 
 
 class FakeMonotonic:

@@ -303,8 +303,10 @@ class HoldingSmtpServer:
 def test_kill_9_while_sending_then_restart_sends_every_email_and_repeats_none_but_the_one_in_flight(setup):
     from aiosmtpd.controller import Controller
 
-    from alerts.models import OutboxMessage
-    from alerts.outbox import SENT, enqueue, message_id
+    from delivery.mime import message_id
+    from delivery.models import OutboxMessage
+    from delivery.outbox import SENT, delivery_id, enqueue
+    from storage.installation import instance_id
     from yuqing.config import load_settings
 
     port = free_port()
@@ -335,7 +337,9 @@ def test_kill_9_while_sending_then_restart_sends_every_email_and_repeats_none_bu
 
     sender = load_settings(world.settings_path).mail.sender
     with world.db.session() as session:
-        expected = {message_id(row, sender) for row in session.scalars(select(OutboxMessage))}
+        instance = instance_id(session)
+        expected = {message_id(delivery_id(row.id, row.key, instance), sender)
+                    for row in session.scalars(select(OutboxMessage))}
     assert set(smtp.received) == expected
     repeated = {mid for mid in smtp.received if smtp.received.count(mid) > 1}
     # Only the message the server took while the sender died can come twice, and it comes with the same
@@ -344,7 +348,7 @@ def test_kill_9_while_sending_then_restart_sends_every_email_and_repeats_none_bu
 
 
 def outbox_states(world: Setup) -> list[str]:
-    from alerts.models import OutboxMessage
+    from delivery.models import OutboxMessage
 
     with world.db.session() as session:
         return list(session.scalars(select(OutboxMessage.state)))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hmac
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import quote, urlencode
 
 from fastapi import FastAPI, Request
@@ -32,6 +33,10 @@ from web.views import (
     safe_url,
 )
 
+if TYPE_CHECKING:  # annotations only: nothing here runs an import up to the CLI layer
+    from storage.db import Database
+    from yuqing.config import Settings
+
 TEMPLATES = Path(__file__).with_name("templates")
 TOKEN_COOKIE = "yuqing_token"
 SECURITY_HEADERS = {
@@ -43,7 +48,7 @@ SECURITY_HEADERS = {
 }
 
 
-def create_app(settings, db, *, host: str = "127.0.0.1") -> FastAPI:
+def create_app(settings: Settings, db: Database, *, host: str = "127.0.0.1") -> FastAPI:
     """The web app for ``db``; when ``host`` is not loopback every request must carry the token."""
     token = None if is_loopback(host) else settings.web.token
     if not is_loopback(host) and not token:

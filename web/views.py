@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
+from typing import TYPE_CHECKING
 from urllib.parse import urlencode, urlsplit
 
 from sqlalchemy import select
@@ -11,6 +12,9 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from common.settings import SOURCE_KINDS
 from search.service import SearchRequest
+
+if TYPE_CHECKING:
+    from storage.db import Database
 
 SENTIMENT_CHOICES = {"neg": "负面", "neu": "中性", "pos": "正面"}
 GRADE_CHOICES = ("一般", "严重", "重大")
@@ -94,7 +98,7 @@ class AlertLine:
     acknowledged: bool
 
 
-def active_alerts(db, tz: tzinfo) -> list[AlertLine]:
+def active_alerts(db: Database, tz: tzinfo) -> list[AlertLine]:
     """Pending and firing alerts from the alert engine's tables (none when the engine is not installed)."""
     try:
         from alerts.models import Alert

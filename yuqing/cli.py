@@ -16,8 +16,7 @@ from pathlib import Path
 
 from yuqing.config import Settings, SettingsError, load_settings
 
-COMMAND_MODULES = ("core", "crawling", "crawl", "import_", "nlp", "alerts", "search", "digest", "web", "run",
-                   "demo")
+COMMAND_MODULES = ("db", "crawl", "parse", "import_", "nlp", "alerts", "search", "digest", "web", "run", "demo")
 
 EXIT_USAGE = 2
 
@@ -45,7 +44,7 @@ class Context:
         settings = self.settings
         from storage.db import Database
 
-        database = Database(settings.storage.url)
+        database = Database(settings.storage.database_url)
         database.upgrade()
         return database
 

@@ -9,14 +9,16 @@ from __future__ import annotations
 import os
 import re
 import tomllib
+from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 
-from alerts.config import AlertSettings, MailSettings
+from alerts.config import AlertSettings
 from common.settings import SOURCE_KINDS, SOURCE_NAME_PATTERN, Duration, Section, SourceKind, parse_duration
+from delivery.config import MailSettings
 from digest.config import DigestSettings
 from web.config import WebSettings
 
@@ -24,7 +26,23 @@ __all__ = ["SOURCE_KINDS", "Duration", "Section", "SourceKind", "parse_duration"
 
 class StorageSettings(Section):
     url: str = "sqlite:///var/yuqing.db"
+    # Names the variable holding the URL, so a PostgreSQL password need not live in the file.
+    url_env: str | None = None
     retention: Duration = timedelta(days=365)
+
+    @model_validator(mode="after")
+    def _one_url(self) -> StorageSettings:
+        if self.url_env and "url" in self.model_fields_set:
+            raise ValueError("give url or url_env, not both")
+        return self
+
+    @property
+    def database_url(self) -> str:
+        """The URL to connect to: from ``url_env``'s variable when set (checked at start-up), else ``url``."""
+        return os.environ.get(self.url_env, "") if self.url_env else self.url
+
+    def missing_secrets(self, environ: Mapping[str, str]) -> list[tuple[str, str | None]]:
+        return [("storage.url_env", self.url_env)] if self.url_env and not environ.get(self.url_env) else []
 
 
 class BrandSettings(Section):
@@ -222,6 +240,15 @@ def load_settings(path: str | os.PathLike[str]) -> Settings:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise SettingsError(f"{path}: not valid TOML: {exc}") from None
     try:
-        return Settings.model_validate(raw)
+        settings = Settings.model_validate(raw)
     except ValidationError as exc:
         raise SettingsError(_describe(exc.errors()[0], path)) from None
+    check_secrets(settings, path)
+    return settings
+
+
+def check_secrets(settings: Settings, path: Path, environ: Mapping[str, str] = os.environ) -> None:
+    """Every secret the settings need must be in the environment now, at start-up: a missing SMTP password found
+    at the first alert would be retried for ever as if the server were down."""
+    for key, variable in (*settings.storage.missing_secrets(environ), *settings.mail.missing_secrets(environ)):
+        raise SettingsError(f"{path}: {key}: environment variable {variable or '(none named)'} is not set")

@@ -1,9 +1,13 @@
-"""Per-site renderers for the demo server: each module's ``ROUTES`` plays one real site on loopback.
+"""Per-site renderers for the demo server: each module's ``ROUTES`` plays one real site on loopback."""
 
-The list is the site registry's (``crawler.sites``): a site registered without a renderer fails when the demo
-sites start.
-"""
+SITE_MODULES = [
+    "demo.sites.feed",
+    "demo.sites.weibo",
+    "demo.sites.tieba",
+    "demo.sites.heimao",
+    "demo.sites.discuz",
+    "demo.sites.dianping",
+    "demo.sites.zhihu",
+    "demo.sites.review",
+]
 
-from crawler.sites import SITES
-
-SITE_MODULES = [entry.demo for entry in SITES.values()]

@@ -81,7 +81,7 @@ def _duration(value: str, option: str) -> timedelta:
 
 def evaluate_command(args, context) -> int:
     from alerts.engine import evaluate
-    from alerts.outbox import deliver_pending
+    from delivery.outbox import deliver_pending
 
     settings = context.settings
     report = evaluate(context.db, settings)
@@ -99,24 +99,27 @@ def evaluate_command(args, context) -> int:
 
 
 def send_command(args, context) -> int:
-    from alerts.outbox import deliver_pending
+    from delivery.outbox import deliver_pending
 
     return _print_delivery(deliver_pending(context.db, context.settings))
 
 
 def _print_delivery(report) -> int:
-    print(f"邮件：发送 {report.sent}，稍后重试 {report.retried}，失败 {report.failed}")
+    """One line of counts; then, if anything is left undelivered, why, on stderr, and exit status 1."""
+    print(f"发送 {report.sent}，稍后重试 {report.retried}，失败 {report.failed}，待发 {report.waiting}")
     for error in report.errors:
         print(f"  {error}", file=sys.stderr)
-    return 1 if report.failed else 0
+    for reason in report.reasons:
+        print(f"  未送达 (undelivered): {reason}", file=sys.stderr)
+    return 1 if report.undelivered else 0
 
 
 def list_command(args, context) -> int:
     from sqlalchemy import select
 
-    from alerts.engine import active_silences
     from alerts.models import Alert
     from alerts.state import INACTIVE, RESOLVED
+    from alerts.store import active_silences
 
     settings = context.settings
     now = datetime.now(UTC)

@@ -51,7 +51,7 @@ def digest_command(args, context) -> int:
 
 
 def _send(context, day: date) -> int:
-    from alerts.outbox import deliver_pending
+    from delivery.outbox import deliver_pending
     from digest.send import send_digest
 
     settings = context.settings
@@ -63,5 +63,7 @@ def _send(context, day: date) -> int:
     report = deliver_pending(context.db, settings)
     for error in report.errors:
         print(f"  error: {error}")
-    print(f"sent {report.sent}, to retry {report.retried}, failed {report.failed}")
-    return 1 if report.failed else 0
+    for reason in report.reasons:
+        print(f"  undelivered: {reason}")
+    print(f"sent {report.sent}, to retry {report.retried}, failed {report.failed}, waiting {report.waiting}")
+    return 1 if report.undelivered else 0

@@ -122,8 +122,9 @@ def status_command(args, context) -> int:
     from rich.table import Table
     from sqlalchemy import func, select
 
-    from alerts.models import Alert, OutboxMessage
+    from alerts.models import Alert
     from alerts.state import FIRING, PENDING, STATE_NAMES
+    from delivery.models import OutboxMessage
     from scheduler import CRAWL_PREFIX, desired_jobs
     from storage.models import Mention, Source
 

@@ -12,6 +12,7 @@ when, in the story, the crawl stored them.
 
 from __future__ import annotations
 
+import importlib.resources
 import importlib.util
 import logging
 import re
@@ -21,6 +22,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.live import Live
@@ -32,7 +34,11 @@ from demo.server import DemoServer
 from demo.world import World
 from scheduler import CrawlOutcome, Daemon
 
-TEMPLATE = Path(__file__).with_name("settings.demo.toml")
+if TYPE_CHECKING:  # annotations only: nothing here runs an import up to the CLI layer
+    from storage.db import Database
+    from yuqing.config import Settings
+
+TEMPLATE = Path(str(importlib.resources.files("demo") / "settings.demo.toml"))
 # The story starts half an hour before the first complaint, and runs for DURATION after it.
 LEAD_IN = timedelta(minutes=30)
 # The clock is set so the story takes this many crawl rounds (a round measured by the first crawl): enough for
@@ -44,14 +50,28 @@ FINAL_ROUND_LIMIT = 120.0
 
 
 def available_spiders() -> set[str]:
-    """Spiders whose module exists and whose demo site is served: the demo uses every site that is there."""
-    from crawler.spiders import SPIDERS
+    """Every registered site: the demo plays each one, so a site without its demo renderer fails here, at start."""
+    from crawler.sites import SITES, verify
+
+    verify()
+    verify_demo_renderers()
+    return set(SITES)
+
+
+def verify_demo_renderers() -> None:
+    """Each registered site's demo renderer is served and has routes (``crawler.sites.RegistryError`` if not)."""
+    from crawler.sites import SITES, RegistryError
     from demo.sites import SITE_MODULES
 
-    served = {name.rpartition(".")[2] for name in SITE_MODULES}
-    return {name for name, target in SPIDERS.items()
-            if importlib.util.find_spec(target.partition(":")[0]) is not None
-            and (name in served or name == "feed")}
+    for entry in SITES.values():
+        if entry.demo not in SITE_MODULES:
+            raise RegistryError(f"site {entry.name!r}: demo renderer {entry.demo} is not in demo.sites.SITE_MODULES")
+        try:
+            routes = importlib.import_module(entry.demo).ROUTES
+        except (ImportError, AttributeError) as exc:
+            raise RegistryError(f"site {entry.name!r}: demo renderer {entry.demo} has no ROUTES ({exc})") from None
+        if not routes:
+            raise RegistryError(f"site {entry.name!r}: demo renderer {entry.demo} serves no route")
 
 
 def write_settings(workdir: Path, base_url: str, spiders: set[str]) -> Path:
@@ -65,7 +85,7 @@ def write_settings(workdir: Path, base_url: str, spiders: set[str]) -> Path:
     return path
 
 
-def restamp(db, moment: datetime) -> int:
+def restamp(db: Database, moment: datetime) -> int:
     """Put rows the crawler stamped with the real time onto the demo's clock (see the module docstring)."""
     from sqlalchemy import update
 
@@ -125,7 +145,7 @@ def run_demo(workdir: str) -> int:
     with DemoServer(world) as server:
         settings_path = write_settings(root, server.url, available_spiders())
         settings = load_settings(settings_path)
-        db = Database(settings.storage.url)
+        db = Database(settings.storage.database_url)
         db.upgrade()
         tz = settings.tz
         console.print(f"[bold]青禾 舆情演示[/bold]  演示站点 {server.url}  工作目录 {root}")
@@ -305,11 +325,12 @@ def read_eml(path: Path) -> tuple[str, str, datetime | None]:
 LABELS = ("negative", "neutral", "positive")
 
 
-def summary(settings, db, settings_path: Path, digest_note: str, began: float):
+def summary(settings: Settings, db: Database, settings_path: Path, digest_note: str, began: float):
     from rich.console import Group
     from sqlalchemy import case, func, select
 
-    from alerts.models import Alert, AlertEvent, OutboxMessage
+    from alerts.models import Alert, AlertEvent
+    from delivery.models import OutboxMessage
     from storage.models import Mention, Source
 
     tz = settings.tz
