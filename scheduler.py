@@ -50,6 +50,10 @@ EVALUATE_JOB = "alerts:evaluate"
 OUTBOX_JOB = "alerts:outbox"
 DIGEST_JOB = "digest:daily"
 RETENTION_JOB = "storage:retention"
+SETTLE_JOB = "fleet:runs"
+# How often the leader looks for ended fleet runs, and a standby for a vacant leadership.
+SETTLE_INTERVAL = timedelta(seconds=2)
+LEADER_POLL = 2.0
 # A late digest is still worth sending the same morning; a late crawl is simply the next crawl.
 DIGEST_MISFIRE_GRACE = timedelta(hours=6)
 # How long a crawl that was asked to stop (SIGTERM: Scrapy closes the spider and flushes) gets before SIGKILL.
@@ -100,8 +104,9 @@ def _short(duration: timedelta) -> str:
     return f"{seconds}s"
 
 
-def desired_jobs(settings: Settings, now: datetime | None = None) -> dict[str, JobSpec]:
-    """Every job the settings ask for, by id."""
+def desired_jobs(settings: Settings, now: datetime | None = None, fleet: bool = False) -> dict[str, JobSpec]:
+    """Every job the settings ask for, by id. In a fleet a crawl job starts a run for the workers instead of a
+    crawl process, and one more job records the runs that ended."""
     now = now or system_clock()
     config = settings.scheduler
     grace = config.misfire_grace
@@ -113,7 +118,7 @@ def desired_jobs(settings: Settings, now: datetime | None = None) -> dict[str, J
         jitter = min(config.jitter, source.interval / 2)
         jobs.append(JobSpec(
             id=CRAWL_PREFIX + source.name,
-            func="scheduler:crawl_source",
+            func="scheduler:dispatch_crawl" if fleet else "scheduler:crawl_source",
             trigger=IntervalTrigger(seconds=source.interval.total_seconds(),
                                     jitter=int(jitter.total_seconds()) or None, timezone=settings.tz),
             name=f"crawl {source.name} every {_short(source.interval)} (±{_short(jitter)})",
@@ -123,6 +128,10 @@ def desired_jobs(settings: Settings, now: datetime | None = None) -> dict[str, J
             # A new or re-timed source is crawled soon, spread over the jitter rather than all at once.
             first_run=now + timedelta(seconds=random.uniform(0, jitter.total_seconds())),
         ))
+    if fleet:
+        jobs.append(JobSpec(SETTLE_JOB, "scheduler:settle_runs",
+                            IntervalTrigger(seconds=SETTLE_INTERVAL.total_seconds(), timezone=settings.tz),
+                            f"record ended crawl runs every {_short(SETTLE_INTERVAL)}", misfire_grace=grace))
     if settings.alerts.enabled:
         interval = settings.alerts.evaluation_interval
         jobs.append(JobSpec(EVALUATE_JOB, "scheduler:evaluate_alerts",
@@ -162,9 +171,10 @@ class Reconciliation:
     kept: list[str] = field(default_factory=list)
 
 
-def reconcile(scheduler: BaseScheduler, settings: Settings, now: datetime | None = None) -> Reconciliation:
+def reconcile(scheduler: BaseScheduler, settings: Settings, now: datetime | None = None,
+              fleet: bool = False) -> Reconciliation:
     """Make the job store hold exactly the jobs the settings ask for; unchanged jobs keep their next run time."""
-    desired = desired_jobs(settings, now)
+    desired = desired_jobs(settings, now, fleet)
     existing = {job.id: job for job in scheduler.get_jobs()}
     report = Reconciliation()
     for job_id in sorted(existing.keys() - desired.keys()):
@@ -219,12 +229,19 @@ class CrawlOutcome:
 
 
 class Daemon:
-    """The running daemon: the scheduler, the crawl processes it started, and what every job needs."""
+    """The running daemon: the scheduler, the crawl processes it started, and what every job needs.
+
+    With a ``leadership`` (PostgreSQL) the daemon schedules nothing until it holds it, and stops when it loses it;
+    with a ``dispatcher`` (redis) its crawls are runs for the crawl workers instead of processes of its own.
+    """
 
     def __init__(self, settings, settings_path: str | os.PathLike[str], db, *,
                  clock: Callable[[], datetime] = system_clock,
-                 crawl_argv: Callable[[Path, str], list[str]] = yuqing_crawl_argv) -> None:
+                 crawl_argv: Callable[[Path, str], list[str]] = yuqing_crawl_argv,
+                 leadership=None, dispatcher=None) -> None:
         self.settings = settings
+        self.leadership = leadership
+        self.dispatcher = dispatcher
         self.settings_path = Path(settings_path).resolve()
         self.db = db
         self.clock = clock
@@ -257,7 +274,7 @@ class Daemon:
         _current = self
         self.scheduler = self.build_scheduler(scheduler_class, executors)
         self.scheduler.start(paused=True)
-        report = reconcile(self.scheduler, self.settings)
+        report = reconcile(self.scheduler, self.settings, fleet=self.dispatcher is not None)
         self.scheduler.resume()
         return report
 
@@ -350,6 +367,16 @@ class Daemon:
             row = get_or_create_source(session, source.name, source.kind)
             record_run(session, row, items=0, new=0, error=error[:2000])
 
+    def dispatch(self, source_name: str) -> None:
+        if not self.stopping.is_set():
+            self.dispatcher.start(source_name)
+
+    def settle_runs(self) -> None:
+        """Record the fleet runs that ended; alerts are evaluated on what they brought, as after a local crawl."""
+        ended = self.dispatcher.settle()
+        if any(run.state.counts["items"] for run in ended):
+            self.evaluate()
+
     def evaluate(self) -> None:
         """Alert evaluation on the daemon's clock, then whatever it queued goes out at once."""
         if not self.settings.alerts.enabled:
@@ -400,42 +427,73 @@ class Daemon:
     def run_until_stopped(self) -> int:
         """Start, then block until SIGTERM or SIGINT; a second signal stops running crawls at once.
 
-        Exits 0, or ``EXIT_DATABASE_GONE`` after stopping because the database vanished under it."""
+        Exits 0; 1 when it lost the leadership (another scheduler may already lead); ``EXIT_DATABASE_GONE`` after
+        stopping because the database vanished under it."""
         previous = {sig: signal.signal(sig, self.on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
-        gone = False
+        ending = None
         try:
+            if not self._lead():
+                return 0
             report = self.start()
             log.info("daemon started: %d jobs (%d added, %d re-timed, %d removed, %d kept)",
                      len(report.added) + len(report.retimed) + len(report.kept), len(report.added),
                      len(report.retimed), len(report.removed), len(report.kept))
-            gone = self._watch()
+            ending = self._watch()
             log.info("stopping: %s", ", ".join(self.running_crawls()) or "no crawl running")
             self.stop()
         finally:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
+            if self.leadership is not None:
+                self.leadership.release()
             self.db.dispose()
         log.info("daemon stopped")
-        return EXIT_DATABASE_GONE if gone else 0
+        return {"database gone": EXIT_DATABASE_GONE, "leadership lost": 1}.get(ending, 0)
 
-    def _watch(self) -> bool:
-        """Wait for a signal (or a job asking to stop), checking the database every few seconds; True if it went."""
-        checked = time.monotonic()
+    def _lead(self) -> bool:
+        """Wait as a hot standby until this process is the leader; False if asked to stop first."""
+        if self.leadership is None:
+            return True
+        announced = False
+        while not self._signals and not self.stopping.is_set():
+            if self.leadership.acquire():
+                log.info("leader: this process schedules the jobs now")
+                return True
+            if not announced:
+                log.info("standby: another scheduler leads; taking over when it stops")
+                announced = True
+            deadline = time.monotonic() + LEADER_POLL
+            while time.monotonic() < deadline and not self._signals:
+                time.sleep(WATCH_INTERVAL)
+        return False
+
+    def _watch(self) -> str | None:
+        """Wait for a signal (or a job asking to stop), checking the database every few seconds and the leadership
+        every ``LEADER_POLL``; says why the daemon stops when it is not a signal."""
+        checked = led = time.monotonic()
         while not self._signals and not self.stopping.is_set():
             time.sleep(WATCH_INTERVAL)
+            if self.leadership is not None and time.monotonic() - led >= LEADER_POLL:
+                led = time.monotonic()
+                if not self.leadership.held():
+                    # Another scheduler may be leading already: stop every job at once, and exit for systemd to
+                    # start this one again as a standby.
+                    log.error("leadership lost: stopping every job")
+                    self.stopping.set()
+                    return "leadership lost"
             if time.monotonic() - checked >= DATABASE_CHECK_EVERY:
                 checked = time.monotonic()
                 if not self.database_unchanged():
                     break
         self.stopping.set()
         if self.database_unchanged():
-            return False
+            return None
         from storage.db import safe_url
 
         log.error("the database %s was deleted or replaced while the daemon ran: stopping, so that no second, "
                   "empty history starts beside the old one (restore it, or start the daemon again to begin anew)",
                   safe_url(self.db.url))
-        return True
+        return "database gone"
 
 
 @contextmanager
@@ -534,6 +592,17 @@ def crawl_source(source_name: str) -> None:
     outcome = daemon.run_crawl(source_name)
     if outcome.status not in ("skipped", "stopped"):
         daemon.evaluate()
+
+
+@_database_problem_is_one_line
+def dispatch_crawl(source_name: str) -> None:
+    """Start a run of one source for the crawl workers (fleet mode)."""
+    _daemon().dispatch(source_name)
+
+
+@_database_problem_is_one_line
+def settle_runs() -> None:
+    _daemon().settle_runs()
 
 
 @_database_problem_is_one_line

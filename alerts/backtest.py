@@ -10,8 +10,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from alerts.engine import AlertKey, Change, plan
+from alerts.change import AlertKey, Change
+from alerts.engine import plan
 from alerts.indicators import measure
+from alerts.mute import mute
 from alerts.state import AlertState
 
 SHOWN = ("firing", "escalated", "deescalated", "resolved")
@@ -66,7 +68,7 @@ def replay(
         for done in range(total):
             moment = start + done * step
             figures = measure(session, settings.alerts, moment, live=False)
-            for change in plan(settings.alerts, states, figures, moment):
+            for change in mute(plan(settings.alerts, states, figures, moment), states):
                 found.extend(_shown(change))
             if progress:
                 progress(done + 1, total)

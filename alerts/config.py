@@ -13,24 +13,12 @@ from typing import Literal
 
 from pydantic import Field, PrivateAttr, field_validator, model_validator
 
+from alerts.catalog import INDICATORS
 from common.settings import Duration, PositiveDuration, Section, parse_duration
 
 LEVELS = ("一般", "严重", "重大")
 Level = Literal["一般", "严重", "重大"]
 ALL_SCOPE = "全部"
-
-# Indicator name -> (Chinese label for emails and the CLI, unit). The order is the order in emails.
-INDICATORS: dict[str, tuple[str, str]] = {
-    "negative_volume": ("负面", "条"),
-    "negative_share": ("负面占比", "%"),
-    "growth": ("负面较基线增长", "倍"),
-    "serious_count": ("严重及以上负面", "条"),
-    "major_count": ("重大负面", "条"),
-    "regions": ("负面涉及地区", "个"),
-    "negative_media": ("媒体负面报道", "条"),
-    "negative_reach": ("负面触达", "人次"),
-    "largest_story": ("最大负面话题", "条"),
-}
 
 CATEGORY_DEPARTMENTS = {
     "产品质量": "quality",

@@ -13,18 +13,19 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
 
-from sqlalchemy import Select, and_, bindparam, case, func, or_, select
+from sqlalchemy import Select, and_, bindparam, case, func, select
 from sqlalchemy.orm import Session
 
+from alerts.catalog import ADDITIVE, CATALOG, Reach, Window
 from alerts.config import ALL_SCOPE, AlertSettings, window_key
 from storage.models import Mention
 from storage.types import UTCDateTime
 
 NEGATIVE = "negative"
-SERIOUS_GRADES = ("严重", "重大")
-GRADE_RANK = {"一般": 0, "严重": 1, "重大": 2}
 DAY = timedelta(days=1)
-ADDITIVE = ("volume", "negative_volume", "serious_count", "major_count", "negative_media", "negative_reach")
+# Every mention of the brand in the window, whatever its label: the denominator of the negative share.
+VOLUME = "volume"
+SUMMED = (VOLUME, *(indicator.name for indicator in ADDITIVE))
 
 
 @dataclass
@@ -82,11 +83,11 @@ def measure(
             params[f"w{i}d{day}_hi"] = now - day * DAY
     per_category: dict[tuple[str, str | None], _Counts] = defaultdict(_Counts)
 
-    width = len(ADDITIVE)
+    width = len(SUMMED)
     for brand, category, *sums in session.execute(statements.current, params):
         counts = per_category[(brand, category)]
         for i, window in enumerate(windows):
-            for name, value in zip(ADDITIVE, sums[i * width : (i + 1) * width], strict=True):
+            for name, value in zip(SUMMED, sums[i * width : (i + 1) * width], strict=True):
                 counts.by_window[window][name] += float(value or 0)
     # The latest negative mention per region says in which windows the region appears: one row per region.
     for brand, category, region, latest in session.execute(statements.regions, params):
@@ -116,23 +117,19 @@ def measure(
     return figures
 
 
+def public_negative():
+    """Negative mentions from the public. The brand's own posts (``official``) are its response, not a complaint:
+    an apology reads as negative text, and counting it would escalate the very alert it answers."""
+    return and_(Mention.label == NEGATIVE, Mention.official.is_(False))
+
+
 def reach_expression(settings: AlertSettings):
-    return _reach(_weights(settings))
+    return _weights(settings).expression()
 
 
-def _weights(settings: AlertSettings) -> tuple[float, float, float, float]:
+def _weights(settings: AlertSettings) -> Reach:
     w = settings.reach_weights
-    return (w.followers, w.reposts, w.comments, w.likes)
-
-
-def _reach(weights: tuple[float, float, float, float]):
-    followers, reposts, comments, likes = weights
-    return (
-        func.coalesce(Mention.author_followers, 0) * followers
-        + Mention.reposts * reposts
-        + Mention.comments * comments
-        + Mention.likes * likes
-    )
+    return Reach(w.followers, w.reposts, w.comments, w.likes)
 
 
 @dataclass(frozen=True)
@@ -149,14 +146,12 @@ def _at(name: str):
 
 @lru_cache(maxsize=16)
 def _statements(
-    windows: tuple[timedelta, ...], baseline_days: int, weights: tuple[float, float, float, float], live: bool
+    windows: tuple[timedelta, ...], baseline_days: int, weights: Reach, live: bool
 ) -> _Statements:
     """The four grouped queries, built once with the times as bound parameters: building SQLAlchemy
     expressions costs more than running them on a quiet database, and a backtest runs them thousands of
     times."""
-    negative = Mention.label == NEGATIVE
-    media = or_(Mention.source_kind == "news", Mention.is_media.is_(True))
-    reach = _reach(weights)
+    negative = public_negative()
     visible = [Mention.published_at <= _at("now")]
     if live:
         visible.append(Mention.stored_at <= _at("now"))
@@ -167,11 +162,7 @@ def _statements(
         inside = and_(negative, Mention.published_at > _at(f"w{i}"))
         columns += [
             func.sum(case((Mention.published_at > _at(f"w{i}"), 1), else_=0)),
-            func.sum(case((inside, 1), else_=0)),
-            func.sum(case((and_(inside, Mention.grade.in_(SERIOUS_GRADES)), 1), else_=0)),
-            func.sum(case((and_(inside, Mention.grade == "重大"), 1), else_=0)),
-            func.sum(case((and_(inside, media), 1), else_=0)),
-            func.sum(case((inside, reach), else_=0)),
+            *(func.sum(case((inside, indicator.per_mention(weights)), else_=0)) for indicator in ADDITIVE),
         ]
     current = (
         select(Mention.brand, Mention.category, *columns)
@@ -241,37 +232,34 @@ def _figures(
     brand: str, scope: str, counts: _Counts, brand_total: _Counts, settings: AlertSettings
 ) -> Figures:
     figures = Figures(brand, scope, baseline_floor=settings.baseline_floor)
-    top_rank = -1
     for window in settings.windows:
         suffix = window_key(window)
         sums = counts.by_window[window]
-        negative = sums["negative_volume"]
-        volume = brand_total.by_window[window]["volume"]
         # The median of the trailing days: one earlier crisis day does not raise the bar for the next one.
         baseline = statistics.median(counts.baseline_days.get(window) or [0.0])
         figures.baselines[suffix] = baseline
-        figures.values.update(
-            {
-                f"negative_volume_{suffix}": negative,
-                f"negative_share_{suffix}": (negative / volume)
-                if volume >= settings.min_volume_for_share
-                else None,
-                f"growth_{suffix}": (
-                    negative / max(baseline, settings.baseline_floor)
-                    if negative >= settings.min_negative_for_growth
-                    else None
-                ),
-                f"serious_count_{suffix}": sums["serious_count"],
-                f"major_count_{suffix}": sums["major_count"],
-                f"regions_{suffix}": float(len(counts.regions[window])),
-                f"negative_media_{suffix}": sums["negative_media"],
-                f"negative_reach_{suffix}": sums["negative_reach"],
-                f"largest_story_{suffix}": max(
-                    counts.stories[window].values(), default=1.0 if negative else 0.0
-                ),
-            }
+        view = Window(
+            sums=sums,
+            brand_volume=brand_total.by_window[window][VOLUME],
+            regions=counts.regions[window],
+            stories=counts.stories[window],
+            usual_negative=baseline,
+            min_volume_for_share=settings.min_volume_for_share,
+            min_negative_for_growth=settings.min_negative_for_growth,
+            baseline_floor=settings.baseline_floor,
         )
-        rank = 2 if sums["major_count"] else 1 if sums["serious_count"] else 0 if negative else -1
-        top_rank = max(top_rank, rank)
-    figures.max_grade = {0: "一般", 1: "严重", 2: "重大"}.get(top_rank)
+        for indicator in CATALOG:
+            value = sums[indicator.name] if indicator.additive else indicator.derive(view)
+            figures.values[f"{indicator.name}_{suffix}"] = value
+    figures.max_grade = _max_grade(counts, settings.windows)
     return figures
+
+
+def _max_grade(counts: _Counts, windows: list[timedelta]) -> str | None:
+    """The highest grade among the negative mentions of the longest window."""
+    sums = counts.by_window[windows[-1]]
+    if sums["major_count"]:
+        return "重大"
+    if sums["serious_count"]:
+        return "严重"
+    return "一般" if sums["negative_volume"] else None

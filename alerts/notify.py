@@ -13,6 +13,7 @@ from alerts.evidence import gather
 from alerts.models import Alert
 from alerts.render import render_alert, render_nodata
 from alerts.routing import OPERATIONS, addresses, departments_for
+from common.urls import alert_url
 from delivery.outbox import enqueue
 from storage.models import Source
 
@@ -71,6 +72,7 @@ def _brand_message(session: Session, settings, row: Alert, change, now: datetime
         level_since=change.state.level_since,
         now=now,
         departments=departments,
+        alert_url=alert_url(settings.web, row.id),
     )
     return message, departments
 

@@ -13,7 +13,8 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from alerts.config import ALL_SCOPE, INDICATORS, AlertSettings, window_key, window_label
+from alerts.catalog import CATALOG, INDICATORS
+from alerts.config import ALL_SCOPE, AlertSettings, window_key, window_label
 from alerts.evidence import Evidence
 from alerts.indicators import Figures
 from alerts.response import due_steps
@@ -30,18 +31,6 @@ KIND_HEADINGS = {
     "repeat": "负面舆情预警（持续中）",
     "resolved": "负面舆情预警解除",
 }
-FIGURE_ROWS = (
-    "negative_volume",
-    "negative_share",
-    "growth",
-    "serious_count",
-    "regions",
-    "negative_media",
-    "negative_reach",
-    "largest_story",
-)
-
-
 @dataclass
 class Rendered:
     subject: str
@@ -68,23 +57,13 @@ def _safe_url(url: str) -> str:
     return url if url.lower().startswith(("http://", "https://")) else "#"
 
 
-def _format(indicator: str, value: float | None) -> str:
-    if value is None:
-        return "-"
-    unit = INDICATORS[indicator][1]
-    if unit == "%":
-        return f"{value:.0%}"
-    if unit == "倍":
-        return f"{value:.1f}×"
-    return f"{value:,.0f}"
-
-
 def figures_table(settings: AlertSettings, figures: Figures) -> tuple[list[str], list[list[str]]]:
     header = ["指标", *(window_label(w) for w in settings.windows)]
     rows = []
-    for indicator in FIGURE_ROWS:
-        cells = [_format(indicator, figures.get(f"{indicator}_{window_key(w)}")) for w in settings.windows]
-        rows.append([INDICATORS[indicator][0], *cells])
+    for indicator in CATALOG:
+        if indicator.email:
+            cells = [indicator.format(figures.get(f"{indicator.name}_{window_key(w)}")) for w in settings.windows]
+            rows.append([indicator.label, *cells])
     return header, rows
 
 
@@ -126,6 +105,7 @@ def render_alert(
     level_since: datetime | None,
     now: datetime,
     departments: list[str],
+    alert_url: str | None = None,
 ) -> Rendered:
     described = [f.describe_in(figures) for f in reasons]
     # The subject names the plainest figure that fired (volume before ratios), the body lists all, strongest
@@ -171,6 +151,7 @@ def render_alert(
         "window_label": window_label(settings.windows[-1]),
         "steps": steps,
         "departments": "、".join(DEPARTMENT_NAMES.get(d, d) for d in departments),
+        "alert_url": alert_url,
     }
     env = environment()
     return Rendered(

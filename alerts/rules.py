@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from alerts.config import INDICATORS, LEVELS, AlertSettings, ResolvedRule, window_label
+from alerts.catalog import INDICATORS
+from alerts.config import LEVELS, AlertSettings, ResolvedRule, window_label
 from alerts.indicators import Figures
 from common.settings import parse_duration
 
@@ -36,16 +37,12 @@ class Finding:
 
     def describe(self, baseline: float | None = None, floor: float = 0.0) -> str:
         """``1小时负面 56 条 (阈值 50)``: the figure against its threshold, as emails and the CLI say it."""
-        label, unit = INDICATORS[self.indicator]
+        indicator = INDICATORS[self.indicator]
         window = window_label(parse_duration(self.window))
-        if unit == "%":
-            return f"{window}{label} {self.value:.0%} (阈值 {self.threshold:.0%})"
-        if unit == "倍":
-            base = ""
-            if baseline is not None:
-                base = f"，基线 {baseline:g} 条" + (f"，按 {floor:g} 条计" if baseline < floor else "")
-            return f"{window}{label} {self.value:.1f} 倍 (阈值 {self.threshold:g} 倍{base})"
-        return f"{window}{label} {self.value:,.0f} {unit} (阈值 {self.threshold:,.0f})"
+        base = ""
+        if indicator.unit == "倍" and baseline is not None:
+            base = f"，基线 {baseline:g} 条" + (f"，按 {floor:g} 条计" if baseline < floor else "")
+        return f"{window}{indicator.describe(self.value, self.threshold)}{base})"
 
     def describe_in(self, figures: Figures | None) -> str:
         if figures is None:

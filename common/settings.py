@@ -14,6 +14,8 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict
 
 SOURCE_KINDS = ("social", "forum", "complaint", "review", "news")
+# A source name ends up in file names, log lines, URLs and HTML: letters, digits and ``_ . -`` only, no ``/``.
+SOURCE_NAME_PATTERN = r"^[A-Za-z0-9_.-]+$"
 SourceKind = Literal["social", "forum", "complaint", "review", "news"]
 
 DURATION_PATTERN = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d|w)?\s*$")

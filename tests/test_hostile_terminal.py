@@ -88,8 +88,8 @@ def test_a_crawled_title_stays_stored_as_it_came(sqlite_database):
 # ---- the demo's closing hints ------------------------------------------------------------------------------
 
 def test_the_demo_hints_run_as_printed_without_the_venv_on_path(write_settings, sqlite_database):
-    from yuqing.demo import next_steps
     from yuqing.config import load_settings
+    from yuqing.demo import next_steps
 
     store_posts(sqlite_database)
     path = write_settings(url=sqlite_database.url)

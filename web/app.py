@@ -1,4 +1,5 @@
-"""The search page and its JSON API: the same :func:`search.service.search` that ``yuqing search`` calls.
+"""The web app: the search page and its JSON API (the same :func:`search.service.search` that ``yuqing search``
+calls), and the alert, incident and overview pages of :mod:`web.routes`.
 
 Server-rendered, no JavaScript. Crawled text reaches the page only through Jinja2's autoescaping or the
 highlighter, which escapes before it marks; links to originals are kept only when they are http(s).
@@ -23,6 +24,8 @@ from search.query import QueryError
 from search.service import daily_volume, iter_matches, parse, record, safe_url, search
 from web.chart import volume_svg
 from web.config import is_loopback
+from web.csrf import SESSION_COOKIE, Csrf
+from web.routes import register
 from web.views import (
     GRADE_CHOICES,
     SENTIMENT_CHOICES,
@@ -56,6 +59,17 @@ def create_app(settings: Settings, db: Database, *, host: str = "127.0.0.1") -> 
     environment = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(default=True))
     templates = Jinja2Templates(env=environment)
     tz = settings.tz
+    csrf = Csrf()
+
+    @app.middleware("http")
+    async def session(request: Request, call_next):
+        """Every browser gets a session cookie, which the forms' CSRF tokens are bound to."""
+        fresh = None if request.cookies.get(SESSION_COOKIE) else Csrf.new_session()
+        request.state.session_id = fresh
+        response = await call_next(request)
+        if fresh:
+            response.set_cookie(SESSION_COOKIE, fresh, httponly=True, samesite="strict")
+        return response
 
     @app.middleware("http")
     async def guard(request: Request, call_next):
@@ -91,6 +105,8 @@ def create_app(settings: Settings, db: Database, *, host: str = "127.0.0.1") -> 
             "kinds": KIND_NAMES, "sentiments": SENTIMENT_CHOICES, "grades": GRADE_CHOICES,
             "sinces": SINCE_CHOICES, "sorts": SORT_CHOICES,
         }, status_code=200 if page.ok else 400)
+
+    register(app, settings, db, csrf)
 
     @app.get("/export.csv")
     def export(request: Request):

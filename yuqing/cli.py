@@ -16,7 +16,8 @@ from pathlib import Path
 
 from yuqing.config import Settings, SettingsError, load_settings
 
-COMMAND_MODULES = ("db", "crawl", "parse", "nlp", "alerts", "search", "digest", "web", "run", "demo")
+COMMAND_MODULES = ("db", "crawl", "parse", "import_", "nlp", "alerts", "report", "search", "digest", "web", "run",
+                   "demo")
 
 EXIT_USAGE = 2
 EXIT_DATABASE = 1

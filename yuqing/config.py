@@ -17,7 +17,15 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, ValidationError, field_validator, model_validator
 
 from alerts.config import AlertSettings
-from common.settings import SOURCE_KINDS, Duration, PositiveDuration, Section, SourceKind, parse_duration
+from common.settings import (
+    SOURCE_KINDS,
+    SOURCE_NAME_PATTERN,
+    Duration,
+    PositiveDuration,
+    Section,
+    SourceKind,
+    parse_duration,
+)
 from delivery.config import MailSettings
 from digest.config import DigestSettings
 from web.config import WebSettings
@@ -51,6 +59,8 @@ class BrandSettings(Section):
     must: list[str] = []
     exclude: list[str] = []
     regex: str | None = None
+    # Source name -> the brand's own account names on it: their posts are its response (官方回应), not complaints.
+    official_accounts: dict[str, list[str]] = {}
 
     @field_validator("regex")
     @classmethod
@@ -69,7 +79,7 @@ class BrandSettings(Section):
 
 
 class SourceSettings(Section):
-    name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
+    name: str = Field(min_length=1, max_length=100, pattern=SOURCE_NAME_PATTERN)
     kind: SourceKind
     spider: str = Field(min_length=1)
     urls: list[str] = []
@@ -86,6 +96,10 @@ class SourceSettings(Section):
     obey_robots: bool = True
     cookie_env: str | None = None
     selectors: dict[str, str] = {}
+    # Keyword fan-out (crawler/fanout.py): 0 sends every search every run.
+    searches_per_run: int = Field(default=0, ge=0, le=10_000)
+    combine_with: str = Field(default="", max_length=10)
+    terms_per_search: int = Field(default=5, ge=1, le=50)
 
     @property
     def cookie(self) -> str | None:
@@ -127,6 +141,10 @@ class CrawlSettings(Section):
     # When the variable it names holds a redis URL, crawls share a scrapy-redis request queue and duplicate
     # filter, so several crawler processes (on one machine or many) split one source's pages between them.
     redis_url_env: str | None = None
+    # Several deployments (or tests) can share one redis: every key starts with this.
+    redis_prefix: str = Field(default="yuqing", pattern=r"^[A-Za-z0-9_.-]+$")
+    # A crawl worker's concurrent requests per source; the site's delay is kept fleet-wide on top of it.
+    worker_concurrency: int = Field(default=4, ge=1, le=64)
 
     @property
     def redis_url(self) -> str | None:
@@ -186,6 +204,16 @@ class Settings(Section):
             dupes = sorted({n for n in names if names.count(n) > 1})
             if dupes:
                 raise ValueError(f"{label}: duplicate name {dupes[0]!r}")
+        return self
+
+    @model_validator(mode="after")
+    def _official_sources(self) -> Settings:
+        known = {s.name for s in self.sources}
+        for brand in self.brands:
+            for source in brand.official_accounts:
+                if source not in known:
+                    raise ValueError(f"brands {brand.name!r}: official_accounts names unknown source {source!r} "
+                                     f"(known: {', '.join(sorted(known)) or 'none configured'})")
         return self
 
     @property

@@ -374,6 +374,8 @@ def summary(settings: Settings, db: Database, settings_path: Path, digest_note: 
         subject, to, date = read_eml(path)
         mails.add_row(f"{date.astimezone(tz):%m-%d %H:%M}" if date else "-", subject, to)
 
+    # The brand-wide alert of the story's brand is the incident the post-crisis report is about.
+    incident = next((alert.id for _, alert in events if alert.kind == "brand" and alert.scope == "全部"), None)
     elapsed = time.monotonic() - began
     simulated = DURATION + LEAD_IN
     lines = [
@@ -382,15 +384,17 @@ def summary(settings: Settings, db: Database, settings_path: Path, digest_note: 
         f"用时 {elapsed:.0f} 秒。",
         digest_note,
         f"邮件文件夹: {mailbox}",
-        *next_steps(settings, settings_path),
+        *next_steps(settings, settings_path, incident),
     ]
     return Group(*lines)
 
 
-def next_steps(settings, settings_path: Path) -> list[str]:
+def next_steps(settings: Settings, settings_path: Path, incident: int | None) -> list[str]:
     """The commands to try after the demo, each as it runs when pasted into the same shell."""
     command = f"{yuqing_command()} --settings {shlex.quote(_shown(settings_path))}"
-    return [f"搜索页面:   {command} web    （然后打开 http://{settings.web.host}:{settings.web.port}/）",
+    return [f"搜索页面:   {command} web    （然后打开 http://{settings.web.host}:{settings.web.port}/，"
+            "品牌概览 /overview，预警 /alerts）",
+            *([f"复盘报告:   {command} report incident {incident}"] if incident else []),
             f"命令行搜索: {command} search 起火",
             f"运行状况:   {command} status"]
 

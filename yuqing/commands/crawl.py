@@ -64,13 +64,15 @@ def sources_command(args, context) -> int:
     from rich.table import Table
     from sqlalchemy import select
 
+    from storage import dead_letters
     from storage.models import Source
 
     settings = context.settings
     with context.db.session() as session:
         rows = {row.name: row for row in session.scalars(select(Source))}
-    table = Table(title="数据源 sources")
-    for column in ("name", "kind", "spider", "enabled", "last success", "items last run", "last error",
+        failed = dead_letters.counts_by_source(session)
+    table = Table(title="数据源 sources", caption="入库失败 (dead letters): yuqing import --retry-failed 重试")
+    for column in ("name", "kind", "spider", "enabled", "last success", "items last run", "入库失败", "last error",
                    "blocked until"):
         table.add_column(column)
     now = datetime.now(UTC)
@@ -81,8 +83,39 @@ def sources_command(args, context) -> int:
             source.name, source.kind, source.spider, "yes" if source.enabled else "no",
             when(row.last_success_at if row else None, settings.tz),
             str(row.items_last_run) if row and row.items_last_run is not None else "-",
+            str(failed.get(source.name, 0)),
             rich_text(((row.last_error or "")[:60] if row else "") or "-"),
             rich_text(f"{when(blocked, settings.tz)} ({row.blocked_reason})" if blocked else "-"),
         )
-    Console(soft_wrap=True).print(table)
+    console = Console(soft_wrap=True)
+    console.print(table)
+    coverage = keyword_coverage(settings, now)
+    if coverage is not None:
+        console.print(coverage)
     return 0
+
+
+def keyword_coverage(settings, now: datetime):
+    """Per brand and keyword-search source, when the run that last searched the brand was due: with many brands
+    a source rotates its searches (``searches_per_run``), and this shows how fresh each brand's results can be."""
+    from rich.table import Table
+
+    from crawler.fanout import coverage, search_plan, searches_brands
+
+    sources = [s for s in settings.sources if s.enabled and searches_brands(s)]
+    if not sources or not settings.brands:
+        return None
+    notes = []
+    for source in sources:
+        plan = search_plan(source, settings.brands)
+        per_run = plan.per_run or len(plan.searches)
+        notes.append(f"{source.name}：{len(plan.searches)} 次搜索，每次运行 {min(per_run, len(plan.searches))} 次，"
+                     f"{plan.cycle} 次运行（{plan.cycle * source.interval}）覆盖全部品牌")
+    table = Table(title="品牌搜索覆盖 keyword coverage（上次轮到的时间）", caption="\n".join(notes))
+    table.add_column("品牌 brand")
+    for source in sources:
+        table.add_column(source.name)
+    due = {source.name: coverage(source, settings.brands, now) for source in sources}
+    for brand in settings.brands:
+        table.add_row(brand.name, *(when(due[s.name][brand.name], settings.tz) for s in sources))
+    return table
