@@ -112,3 +112,21 @@ class Installation(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     instance_id: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime]
+
+
+class DeadLetter(Base):
+    """A mention that reached the store step and could not be stored, kept with the reason until a retry stores it.
+
+    No foreign key to ``sources``: the failure may be the source row itself. ``item`` is the mention in the
+    ``yuqing import`` line shape, so ``yuqing import --retry-failed`` replays it through the same pipeline.
+    """
+
+    __tablename__ = "dead_letters"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[str] = mapped_column(String(100), index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    item: Mapped[dict[str, Any]]
+    origin: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    attempts: Mapped[int] = mapped_column(Integer, default=1)

@@ -21,7 +21,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from search.export import csv_chunks
 from search.labels import KIND_NAMES, LABEL_NAMES
 from search.query import QueryError
-from search.service import daily_volume, iter_matches, parse, record, search
+from search.service import daily_volume, iter_matches, parse, record, safe_url, search
 from web.chart import volume_svg
 from web.config import is_loopback
 from web.csrf import SESSION_COOKIE, Csrf
@@ -33,7 +33,6 @@ from web.views import (
     SORT_CHOICES,
     FilterForm,
     active_alerts,
-    safe_url,
 )
 
 if TYPE_CHECKING:  # annotations only: nothing here runs an import up to the CLI layer
@@ -82,7 +81,7 @@ def create_app(settings: Settings, db: Database, *, host: str = "127.0.0.1") -> 
             if request.query_params.get("token"):
                 # The token came in the address: keep it in a cookie and take it out of the address bar.
                 params = [(k, v) for k, v in request.query_params.multi_items() if k != "token"]
-                target = request.url.path + (f"?{urlencode(params)}" if params else "")
+                target = _same_origin(request.url.path) + (f"?{urlencode(params)}" if params else "")
                 response = RedirectResponse(target, status_code=303)
                 response.set_cookie(TOKEN_COOKIE, token, httponly=True, samesite="strict")
                 return _with_headers(response)
@@ -105,7 +104,7 @@ def create_app(settings: Settings, db: Database, *, host: str = "127.0.0.1") -> 
             "safe_url": safe_url, "page_link": form.link, "export_link": "/export.csv?" + form.query_string(),
             "kinds": KIND_NAMES, "sentiments": SENTIMENT_CHOICES, "grades": GRADE_CHOICES,
             "sinces": SINCE_CHOICES, "sorts": SORT_CHOICES,
-        })
+        }, status_code=200 if page.ok else 400)
 
     register(app, settings, db, csrf)
 
@@ -152,6 +151,13 @@ def _offered_token(request: Request) -> str | None:
     if header.lower().startswith("bearer "):
         return header[7:].strip()
     return request.query_params.get("token") or request.cookies.get(TOKEN_COOKIE)
+
+
+def _same_origin(path: str) -> str:
+    """The path as a redirect target that stays on this site. ``//evil.example/`` is another host's address, and
+    so is ``/\\evil.example`` once a browser has read it (backslashes become slashes); one leading slash is left.
+    A tab or line break after it (which a browser would drop) is percent-encoded by ``RedirectResponse``."""
+    return "/" + path.lstrip("/\\")
 
 
 def _with_headers(response: Response) -> Response:

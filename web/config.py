@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
 
 from common.settings import Section
-
-LOOPBACK = ("127.0.0.1", "::1", "localhost")
 
 
 class WebSettings(Section):
@@ -40,4 +39,9 @@ class WebSettings(Section):
 
 
 def is_loopback(host: str) -> bool:
-    return host in LOOPBACK or host.startswith("127.")
+    """True only for a loopback address (127.0.0.0/8, ::1). A name is never loopback: ``127.evil.example`` is
+    anyone's, and even ``localhost`` is whatever the resolver says, so a name needs the token."""
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False

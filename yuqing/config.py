@@ -17,7 +17,15 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, ValidationError, field_validator, model_validator
 
 from alerts.config import AlertSettings
-from common.settings import SOURCE_KINDS, Duration, Section, SourceKind, parse_duration
+from common.settings import (
+    SOURCE_KINDS,
+    SOURCE_NAME_PATTERN,
+    Duration,
+    PositiveDuration,
+    Section,
+    SourceKind,
+    parse_duration,
+)
 from delivery.config import MailSettings
 from digest.config import DigestSettings
 from web.config import WebSettings
@@ -71,14 +79,14 @@ class BrandSettings(Section):
 
 
 class SourceSettings(Section):
-    name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
+    name: str = Field(min_length=1, max_length=100, pattern=SOURCE_NAME_PATTERN)
     kind: SourceKind
     spider: str = Field(min_length=1)
     urls: list[str] = []
     base_url: str | None = None
     keywords: list[str] = []
     forums: list[str] = []
-    interval: Duration = timedelta(minutes=30)
+    interval: PositiveDuration = timedelta(minutes=30)
     enabled: bool = True
     max_pages: int = Field(default=5, ge=1, le=1000)
     lookback: Duration = timedelta(days=7)
@@ -88,6 +96,10 @@ class SourceSettings(Section):
     obey_robots: bool = True
     cookie_env: str | None = None
     selectors: dict[str, str] = {}
+    # Keyword fan-out (crawler/fanout.py): 0 sends every search every run.
+    searches_per_run: int = Field(default=0, ge=0, le=10_000)
+    combine_with: str = Field(default="", max_length=10)
+    terms_per_search: int = Field(default=5, ge=1, le=50)
 
     @property
     def cookie(self) -> str | None:
@@ -129,6 +141,10 @@ class CrawlSettings(Section):
     # When the variable it names holds a redis URL, crawls share a scrapy-redis request queue and duplicate
     # filter, so several crawler processes (on one machine or many) split one source's pages between them.
     redis_url_env: str | None = None
+    # Several deployments (or tests) can share one redis: every key starts with this.
+    redis_prefix: str = Field(default="yuqing", pattern=r"^[A-Za-z0-9_.-]+$")
+    # A crawl worker's concurrent requests per source; the site's delay is kept fleet-wide on top of it.
+    worker_concurrency: int = Field(default=4, ge=1, le=64)
 
     @property
     def redis_url(self) -> str | None:
@@ -138,13 +154,13 @@ class CrawlSettings(Section):
 class SchedulerSettings(Section):
     """The daemon (``yuqing run``): how long a crawl may take, how runs are spread, what a late run may still do."""
 
-    crawl_timeout: Duration = timedelta(minutes=15)
-    crawl_timeouts: dict[str, Duration] = {}
+    crawl_timeout: PositiveDuration = timedelta(minutes=15)
+    crawl_timeouts: dict[str, PositiveDuration] = {}
     # Sources sharing an interval would otherwise all start in the same second and hit the CPU (and a site) at once.
     jitter: Duration = timedelta(seconds=30)
     misfire_grace: Duration = timedelta(minutes=15)
     max_parallel_crawls: int = Field(default=2, ge=1, le=32)
-    outbox_interval: Duration = timedelta(seconds=30)
+    outbox_interval: PositiveDuration = timedelta(seconds=30)
     retention_time: str = Field(default="03:30", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
     stop_grace: Duration = timedelta(seconds=60)
 
@@ -158,7 +174,8 @@ class Settings(Section):
     nlp: NlpSettings = NlpSettings()
     crawl: CrawlSettings = CrawlSettings()
     scheduler: SchedulerSettings = SchedulerSettings()
-    brands: list[BrandSettings] = []
+    # A monitor with no brand watches nothing; validated even when absent, so the error names the section.
+    brands: list[BrandSettings] = Field(default=[], validate_default=True)
     sources: list[SourceSettings] = []
     alerts: AlertSettings = AlertSettings()
     mail: MailSettings = MailSettings()
@@ -172,6 +189,13 @@ class Settings(Section):
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"unknown time zone {value!r}") from None
+        return value
+
+    @field_validator("brands")
+    @classmethod
+    def _some_brand(cls, value: list[BrandSettings]) -> list[BrandSettings]:
+        if not value:
+            raise ValueError("at least one [[brands]] entry is required (name = \"...\"): there is nothing to watch")
         return value
 
     @model_validator(mode="after")
@@ -227,6 +251,11 @@ def load_settings(path: str | os.PathLike[str]) -> Settings:
         raise SettingsError(f"{path}: settings file not found") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise SettingsError(f"{path}: not valid TOML: {exc}") from None
+    except OSError as exc:
+        raise SettingsError(f"{path}: cannot read the settings file: {exc.strerror}") from None
+    if not raw:
+        raise SettingsError(f"{path}: the file is empty: it needs at least a [[brands]] entry "
+                            "(the shipped settings.toml is a commented example)")
     try:
         settings = Settings.model_validate(raw)
     except ValidationError as exc:

@@ -16,7 +16,9 @@ import importlib.resources
 import importlib.util
 import logging
 import re
+import shlex
 import shutil
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -382,10 +384,37 @@ def summary(settings: Settings, db: Database, settings_path: Path, digest_note: 
         f"用时 {elapsed:.0f} 秒。",
         digest_note,
         f"邮件文件夹: {mailbox}",
-        f"搜索页面:   yuqing --settings {settings_path} web    （然后打开 http://{settings.web.host}:{settings.web.port}/，"
-        "品牌概览 /overview，预警 /alerts）",
-        *([f"复盘报告:   yuqing --settings {settings_path} report incident {incident}"] if incident else []),
-        f"命令行搜索: yuqing --settings {settings_path} search 起火",
-        f"运行状况:   yuqing --settings {settings_path} status",
+        *next_steps(settings, settings_path, incident),
     ]
     return Group(*lines)
+
+
+def next_steps(settings: Settings, settings_path: Path, incident: int | None) -> list[str]:
+    """The commands to try after the demo, each as it runs when pasted into the same shell."""
+    command = f"{yuqing_command()} --settings {shlex.quote(_shown(settings_path))}"
+    return [f"搜索页面:   {command} web    （然后打开 http://{settings.web.host}:{settings.web.port}/，"
+            "品牌概览 /overview，预警 /alerts）",
+            *([f"复盘报告:   {command} report incident {incident}"] if incident else []),
+            f"命令行搜索: {command} search 起火",
+            f"运行状况:   {command} status"]
+
+
+def yuqing_command() -> str:
+    """How to run ``yuqing`` from here: ``make demo`` does not put ``.venv/bin`` on the PATH, so plain ``yuqing``
+    is "command not found" for a newcomer; the script beside this interpreter (``.venv/bin/yuqing``) is not."""
+    script = Path(sys.executable).parent / "yuqing"
+    if not script.exists():
+        return f"{shlex.quote(sys.executable)} -m yuqing.cli"
+    on_path = shutil.which("yuqing")
+    if on_path and Path(on_path).resolve() == script.resolve():
+        return "yuqing"
+    return shlex.quote(_shown(script))
+
+
+def _shown(path: Path) -> str:
+    """``path`` relative to the working directory when it is below it (shorter to read), else absolute."""
+    path = Path(path).absolute()
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)

@@ -1,5 +1,4 @@
-"""``alerts evaluate|send|list|ack|silence|unsilence|backtest`` and ``import``: the crisis alert engine from the
-shell."""
+"""``alerts evaluate|send|list|ack|silence|unsilence|backtest``: the crisis alert engine from the shell."""
 
 from __future__ import annotations
 
@@ -57,12 +56,6 @@ def register(commands) -> None:
     backtest.add_argument("--step", help="评估间隔，默认 alerts.evaluation_interval (evaluation step)")
     backtest.add_argument("--json", action="store_true", help="每行输出一个 JSON 对象 (JSON lines)")
     backtest.set_defaults(handler=backtest_command)
-
-    importer = commands.add_parser(
-        "import", help="导入 JSON Lines 格式的提及并走完整流水线 (import mentions)"
-    )
-    importer.add_argument("file", help="每行一个提及：yuqing parse 的输出加 brand、source、source_kind")
-    importer.set_defaults(handler=import_command)
 
 
 def _moment(value: str, tz, option: str) -> datetime:
@@ -230,28 +223,3 @@ def backtest_command(args, context) -> int:
 
 
 EVENT_NAMES = {"firing": "触发", "escalated": "升级", "deescalated": "降级", "resolved": "解除"}
-
-
-def import_command(args, context) -> int:
-    from alerts.importer import read_items
-    from crawler.pipelines import run_pipeline
-
-    settings = context.settings
-    try:
-        items, errors = read_items(args.file, settings.tz)
-    except OSError as exc:
-        raise UserError(f"{args.file}: {exc.strerror}") from None
-    for error in errors:
-        print(error, file=sys.stderr)
-    from yuqing.progress import tracked
-
-    outcomes = run_pipeline(settings, context.db, tracked(items, "导入 import")) if items else {}
-    if outcomes.get("new") or outcomes.get("updated"):
-        from search.index import sync
-
-        sync(context.db.engine)
-    print(
-        f"导入 {len(items)} 条：新增 {outcomes.get('new', 0)}，更新 {outcomes.get('updated', 0)}，"
-        f"未匹配品牌 {outcomes.get('unmatched', 0)}，丢弃 {outcomes.get('dropped', 0)}，错误行 {len(errors)}"
-    )
-    return 1 if errors and not items else 0
