@@ -229,6 +229,7 @@ def test_a_leader_a_standby_and_two_workers_crawl_each_source_once_per_interval_
         history = book.history(source.name)
         # Each run recorded once, the one in progress at the kill included: ids in order, none missing or repeated.
         assert [run["id"] for run in history] == list(range(1, len(history) + 1))
+        assert {run["status"] for run in history} == {"ok"}, history
         starts = [run["started"] for run in history]
         # Once per interval, not once per process: runs of a source never start closer than the interval allows.
         gaps = [later - earlier for earlier, later in zip(starts, starts[1:], strict=False)]
