@@ -62,7 +62,7 @@ def voiced(write_settings, tmp_path):
              # The same name on another source is not the brand's account there.
              _item(3, "青禾电器官方微博", "青禾空气炸锅用了一周就冒烟，售后一直拖着不给退款，非常失望",
                    source="heimao", minutes=50)]
-    assert run_pipeline(settings, db, items)["new"] == 3
+    assert run_pipeline(settings, db, items).outcomes["new"] == 3
     yield settings, db
     db.dispose()
 

@@ -18,8 +18,8 @@ from report.alerts import DELIVERY_NAMES, EVENT_NAMES
 from report.incident import HOUR, Incident
 from report.overview import Overview
 from search.labels import KIND_NAMES, LABEL_NAMES
+from search.service import safe_url
 from web.chart import NEGATIVE_RED, bars_svg, incident_svg, stacked_svg
-from web.views import safe_url
 
 TEMPLATES = Path(__file__).with_name("templates")
 LEVEL_COLOURS = {"一般": "#d68910", "严重": "#ca6f1e", "重大": "#c0392b"}

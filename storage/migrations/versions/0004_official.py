@@ -15,8 +15,9 @@ depends_on = None
 
 def upgrade() -> None:
     # A server default fills the rows already stored: what was crawled before the key existed stays public voice.
-    with op.batch_alter_table("mentions") as batch:
-        batch.add_column(sa.Column("official", sa.Boolean(), nullable=False, server_default=sa.false()))
+    # A plain ADD COLUMN, never batch mode: on SQLite batch mode rebuilds the table, which drops the search
+    # index's triggers on ``mentions`` (migration 0003) whenever this branch happens to run after that one.
+    op.add_column("mentions", sa.Column("official", sa.Boolean(), nullable=False, server_default=sa.false()))
 
 
 def downgrade() -> None:
