@@ -9,12 +9,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from alerts.change import AlertKey, Change
 from alerts.engine import plan
 from alerts.indicators import Samples, measure
 from alerts.mute import mute
 from alerts.state import AlertState
+
+if TYPE_CHECKING:  # annotations only: nothing here runs an import up to the CLI layer
+    from storage.db import Database
+    from yuqing.config import Settings
 
 SHOWN = ("firing", "escalated", "deescalated", "resolved")
 
@@ -46,8 +51,8 @@ class Replayed:
 
 
 def replay(
-    db,
-    settings,
+    db: Database,
+    settings: Settings,
     start: datetime,
     end: datetime,
     *,

@@ -15,7 +15,7 @@ from typing import Literal
 from pydantic import Field, PrivateAttr, field_validator, model_validator
 
 from alerts.catalog import INDICATORS
-from common.settings import Duration, Section, parse_duration
+from common.settings import Duration, PositiveDuration, Section, parse_duration
 
 LEVELS = ("一般", "严重", "重大")
 Level = Literal["一般", "严重", "重大"]
@@ -175,7 +175,7 @@ class AlertSettings(Section):
     pending: Duration = timedelta(minutes=5)
     min_firing: Duration = timedelta(minutes=30)
     repeat_interval: Duration = timedelta(hours=4)
-    evaluation_interval: Duration = timedelta(minutes=1)
+    evaluation_interval: PositiveDuration = timedelta(minutes=1)
     route_min_share: float = Field(default=0.2, ge=0, le=1)
     categories: dict[str, str] = CATEGORY_DEPARTMENTS
     nodata_after: Duration = timedelta(hours=6)

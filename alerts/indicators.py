@@ -230,6 +230,12 @@ def _with_zeros(values: dict[int, float], days: list[int], name: str) -> dict[in
     return {d: values.get(d, 0.0) for d in days}
 
 
+def public_negative():
+    """Negative mentions from the public. The brand's own posts (``official``) are its response, not a complaint:
+    an apology reads as negative text, and counting it would escalate the very alert it answers."""
+    return and_(Mention.label == NEGATIVE, Mention.official.is_(False))
+
+
 def reach_expression(settings: AlertSettings):
     return _weights(settings).expression()
 
@@ -255,7 +261,7 @@ def _at(name: str):
 def _statements(windows: tuple[timedelta, ...], weights: Reach, live: bool) -> _Statements:
     """The grouped queries, built once with the times as bound parameters: building SQLAlchemy expressions
     costs more than running them on a quiet database, and a backtest runs them thousands of times."""
-    negative = Mention.label == NEGATIVE
+    negative = public_negative()
     visible = [Mention.published_at <= _at("now")]
     if live:
         visible.append(Mention.stored_at <= _at("now"))

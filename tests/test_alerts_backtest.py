@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from alerts.importer import read_items
+from crawler.ingest import read_items
 from demo import synthetic
 from storage.models import Mention
 from tests.conftest import run_cli
@@ -146,7 +146,7 @@ def test_import_command_runs_the_pipeline_and_keeps_going_past_a_bad_line(sqlite
     path = tmp_path / "mentions.jsonl"
     path.write_text(json.dumps(good, ensure_ascii=False) + "\n{broken\n", encoding="utf-8")
     done = run_cli("--settings", str(settings_file(tmp_path, database.url)), "import", str(path))
-    assert done.returncode == 0, done.stderr
+    assert done.returncode == 1, done.stderr  # the good line is stored; the bad one makes the exit status say so
     assert f"{path}:2: not valid JSON" in done.stderr and "新增 1" in done.stdout
     with database.session() as session:
         row = session.scalar(select(Mention))

@@ -1,5 +1,4 @@
-"""``alerts evaluate|send|list|ack|silence|unsilence|backtest`` and ``import``: the crisis alert engine from the
-shell."""
+"""``alerts evaluate|send|list|ack|silence|unsilence|backtest``: the crisis alert engine from the shell."""
 
 from __future__ import annotations
 
@@ -70,12 +69,6 @@ def register(commands) -> None:
     tune.add_argument("--write", action="store_true", help="写入设置文件 (append the thresholds to the settings)")
     tune.set_defaults(handler=tune_command)
 
-    importer = commands.add_parser(
-        "import", help="导入 JSON Lines 格式的提及并走完整流水线 (import mentions)"
-    )
-    importer.add_argument("file", help="每行一个提及：yuqing parse 的输出加 brand、source、source_kind")
-    importer.set_defaults(handler=import_command)
-
 
 def _moment(value: str, tz, option: str) -> datetime:
     try:
@@ -134,122 +127,75 @@ def _print_delivery(report) -> int:
 
 
 def list_command(args, context) -> int:
-    from sqlalchemy import select
-
-    from alerts.models import Alert
-    from alerts.state import INACTIVE, RESOLVED
-    from alerts.store import active_silences
+    from report.alerts import alert_list, current_silences
 
     settings = context.settings
-    now = datetime.now(UTC)
-    with context.db.session() as session:
-        rows = session.scalars(select(Alert).order_by(Alert.updated_at.desc())).all()
-        rows = [r for r in rows if r.state != INACTIVE and (args.all or r.state != RESOLVED)]
-        silences = active_silences(session, now)
-        for row in rows:
-            reasons = (row.evidence or {}).get("reasons") or []
-            if args.json:
-                print(
-                    json.dumps(
-                        {
-                            "id": row.id,
-                            "kind": row.kind,
-                            "subject": row.subject,
-                            "scope": row.scope,
-                            "state": row.state,
-                            "level": row.level,
-                            "started_at": row.started_at and row.started_at.isoformat(),
-                            "last_notified_at": row.last_notified_at and row.last_notified_at.isoformat(),
-                            "resolved_at": row.resolved_at and row.resolved_at.isoformat(),
-                            "acknowledged_by": row.acknowledged_by,
-                            "acknowledged_at": row.acknowledged_at and row.acknowledged_at.isoformat(),
-                            "reasons": reasons,
-                        },
-                        ensure_ascii=False,
-                    )
-                )
-                continue
-            who = row.subject if row.kind == "brand" else f"数据源 {row.subject}"
-            scope = f"·{row.scope}" if row.scope and row.scope != "全部" else ""
-            ack = f" 已确认({row.acknowledged_by or '-'})" if row.acknowledged_at else ""
-            why = "; ".join(f"{r['name']}={r['value']:g}≥{r['threshold']:g}" for r in reasons[:3])
+    rows = alert_list(context.db, include_resolved=args.all)
+    for row in rows:
+        if args.json:
+            print(json.dumps({
+                "id": row.id, "kind": row.kind, "subject": row.subject, "scope": row.scope, "state": row.state,
+                "level": row.level, "started_at": row.started_at and row.started_at.isoformat(),
+                "last_notified_at": row.last_notified_at and row.last_notified_at.isoformat(),
+                "resolved_at": row.resolved_at and row.resolved_at.isoformat(),
+                "acknowledged_by": row.acknowledged_by,
+                "acknowledged_at": row.acknowledged_at and row.acknowledged_at.isoformat(),
+                "reasons": row.raw_reasons,
+            }, ensure_ascii=False))
+            continue
+        who = row.subject if row.kind == "brand" else f"数据源 {row.subject}"
+        scope = f"·{row.scope}" if row.scope and row.scope != "全部" else ""
+        ack = f" 已确认({row.acknowledged_by or '-'})" if row.acknowledged_at else ""
+        why = "; ".join(f"{r['name']}={r['value']:g}≥{r['threshold']:g}" for r in row.raw_reasons[:3])
+        print(
+            f"#{row.id:<4} {row.state:<8} {row.level or '-':<3} {who}{scope}"
+            f"  起 {when(row.started_at, settings.tz)}"
+            f"  通知 {when(row.last_notified_at, settings.tz)}{ack}  {why}".rstrip()
+        )
+    if not args.json:
+        for silence in current_silences(context.db):
             print(
-                f"#{row.id:<4} {row.state:<8} {row.level or '-':<3} {who}{scope}"
-                f"  起 {when(row.started_at, settings.tz)}"
-                f"  通知 {when(row.last_notified_at, settings.tz)}{ack}  {why}".rstrip()
+                f"静默 #{silence.id} {silence.brand}{'·' + silence.scope if silence.scope else ''} 至 "
+                f"{when(silence.ends_at, settings.tz)}：{silence.reason}"
             )
-        if not args.json:
-            for silence in silences:
-                print(
-                    f"静默 #{silence.id} {silence.brand}{'·' + silence.scope if silence.scope else ''} 至 "
-                    f"{when(silence.ends_at, settings.tz)}：{silence.reason}"
-                )
-            if not rows:
-                print("没有进行中的预警", file=sys.stderr)
+        if not rows:
+            print("没有进行中的预警", file=sys.stderr)
     return 0
 
 
 def ack_command(args, context) -> int:
-    from alerts.models import Alert, AlertEvent
-    from alerts.state import FIRING
+    from alerts.actions import ActionError, acknowledge
 
-    now = datetime.now(UTC)
-    with context.db.session() as session:
-        row = session.get(Alert, args.id)
-        if row is None:
-            raise UserError(f"no alert #{args.id} (see `yuqing alerts list`)")
-        if row.state != FIRING:
-            raise UserError(f"alert #{args.id} is {row.state}, not firing: nothing to acknowledge")
-        row.acknowledged_at, row.acknowledged_by = now, args.by
-        session.add(
-            AlertEvent(
-                alert_id=row.id, at=now, kind="acknowledged", level=row.level, evidence={}, note=args.by
-            )
-        )
+    try:
+        acknowledge(context.db, args.id, args.by, datetime.now(UTC))
+    except ActionError as exc:
+        raise UserError(str(exc)) from None
     print(f"预警 #{args.id} 已确认：本轮不再重复提醒，升级或解除时仍会通知")
     return 0
 
 
 def silence_command(args, context) -> int:
-    from alerts.models import Silence
+    from alerts.actions import ActionError, silence
 
     settings = context.settings
     duration = _duration(args.duration, "--for")
-    known = {brand.name for brand in settings.brands}
-    if known and args.brand not in known:
-        raise UserError(f"unknown brand {args.brand!r} (known: {', '.join(sorted(known))})")
-    now = datetime.now(UTC)
-    with context.db.session() as session:
-        silence = Silence(
-            brand=args.brand,
-            scope=args.category,
-            starts_at=now,
-            ends_at=now + duration,
-            reason=args.reason,
-            created_by=args.by,
-        )
-        session.add(silence)
-        session.flush()
-        number = silence.id
-    print(
-        f"静默 #{number}：{args.brand}{'·' + args.category if args.category else ''} 至 "
-        f"{when(now + duration, settings.tz)}"
-    )
+    try:
+        row = silence(context.db, brand=args.brand, scope=args.category, duration=duration, reason=args.reason,
+                      by=args.by, now=datetime.now(UTC), known_brands={brand.name for brand in settings.brands})
+    except ActionError as exc:
+        raise UserError(str(exc)) from None
+    print(f"静默 #{row.id}：{args.brand}{'·' + args.category if args.category else ''} 至 "
+          f"{when(row.ends_at, settings.tz)}")
     return 0
 
 
 def unsilence_command(args, context) -> int:
-    from alerts.models import Silence
+    from alerts.actions import ActionError, end_silence
 
-    now = datetime.now(UTC)
-    with context.db.session() as session:
-        silence = session.get(Silence, args.id)
-        if silence is None:
-            raise UserError(f"no silence #{args.id} (see `yuqing alerts list`)")
-        if silence.ends_at <= now:
-            raise UserError(f"silence #{args.id} already ended")
-        # Ended, not deleted: the record of who silenced what, and why, stays.
-        silence.ends_at = now
+    try:
+        end_silence(context.db, args.id, datetime.now(UTC))
+    except ActionError as exc:
+        raise UserError(str(exc)) from None
     print(f"静默 #{args.id} 已结束：通知恢复，被静默期间的变化会在下次评估时发出")
     return 0
 
@@ -363,27 +309,3 @@ def _append_settings(path, brand: str, block: str, args) -> None:
     Settings.model_validate(tomllib.loads(updated))
     path.write_text(updated, encoding="utf-8")
 
-
-def import_command(args, context) -> int:
-    from alerts.importer import read_items
-    from crawler.pipelines import run_pipeline
-
-    settings = context.settings
-    try:
-        items, errors = read_items(args.file, settings.tz)
-    except OSError as exc:
-        raise UserError(f"{args.file}: {exc.strerror}") from None
-    for error in errors:
-        print(error, file=sys.stderr)
-    from yuqing.progress import tracked
-
-    outcomes = run_pipeline(settings, context.db, tracked(items, "导入 import")) if items else {}
-    if outcomes.get("new") or outcomes.get("updated"):
-        from search.index import sync
-
-        sync(context.db.engine)
-    print(
-        f"导入 {len(items)} 条：新增 {outcomes.get('new', 0)}，更新 {outcomes.get('updated', 0)}，"
-        f"未匹配品牌 {outcomes.get('unmatched', 0)}，丢弃 {outcomes.get('dropped', 0)}，错误行 {len(errors)}"
-    )
-    return 1 if errors and not items else 0
