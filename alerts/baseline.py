@@ -6,8 +6,9 @@ distance from the median up to the 90th percentile, each scaled to a standard de
 long upper tail of figures such as reach (most hours nobody famous writes, some hours a media account does),
 which the MAD alone calls calm. Both are robust: one earlier crisis day in four weeks of history moves neither
 the median nor the 90th percentile much, so the next crisis is not taken for normal. The spread is never below
-the noise a count has by chance (its square root, as for a Poisson count): a brand whose history happens to
-read 3, 3, 3 has not learnt that 6 is alarming.
+the noise a count has by chance (its square root, as for a Poisson count, and at least half an event): a brand
+whose history happens to read 3, 3, 3 has not learnt that 6 is alarming, and one whose history reads 0 on most
+days has not learnt that a single post is (a rare event of a small brand still happens a few times a month).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from dataclasses import dataclass
 MAD_SCALE = 1.4826
 P90_SCALE = 1.2816
 WEEK = 7
+MIN_COUNT_NOISE = 0.5
 
 
 @dataclass(frozen=True)
@@ -60,4 +62,4 @@ def noise(center: float, unit: str) -> float:
     if unit == "人次":
         # Reach is a sum of audiences, dominated by whoever posted: half the usual is ordinary variation.
         return 0.5 * center
-    return math.sqrt(center)
+    return max(math.sqrt(center), MIN_COUNT_NOISE)

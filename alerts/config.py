@@ -112,11 +112,13 @@ DEFAULT_RULES: dict[str, LevelRule] = {
             "serious_count_6h": 5,
             "negative_media_24h": 3,
             "largest_story_6h": 25,
-            "negative_reach_6h": 1_000_000,
+            # One widely followed account is the NLP grade's business (serious_count); reach is for the sum,
+            # and a national brand's routine media coverage alone passes a million.
+            "negative_reach_6h": 5_000_000,
             "customer_groups_6h": 4,
         },
         pending=timedelta(minutes=5),
-        departure=6,
+        departure=5,
     ),
     # 重大 goes out at once: the response plan gives 30 minutes to reach the departments concerned. Growth
     # alone never makes 重大: against a quiet brand's tiny baseline a ratio says little; spread and media say
@@ -131,7 +133,7 @@ DEFAULT_RULES: dict[str, LevelRule] = {
             "negative_reach_6h": 20_000_000,
         },
         pending=timedelta(0),
-        departure=8,
+        departure=6,
     ),
 }
 

@@ -40,7 +40,7 @@ Key = tuple[str, str]
 class Figures:
     """The indicators of one (brand, scope) at one moment. ``values`` holds ``<indicator>_<window>``; an
     indicator that does not apply yet (growth of a quiet brand, share of a handful of mentions) is ``None``.
-    ``normals`` holds the brand's own normal per value, once it has ``baseline_min_days`` of history."""
+    ``normals`` holds the whole brand's normal per value, once it has ``baseline_min_days`` of history."""
 
     brand: str
     scope: str
@@ -94,8 +94,12 @@ def measure(
         scopes = [(ALL_SCOPE, total)]
         if settings.category_alerts:
             scopes += [(category, counts) for category, counts in parts if category]
+        # A category is judged against the whole brand's normal: a category's own history is too thin for
+        # rare events (a 严重-graded post, a media account) to have a normal, and a category alert then means
+        # one category alone goes beyond what the whole brand usually sees.
+        normals = usual.get(brand, {})
         for scope, counts in scopes:
-            figures[(brand, scope)] = _figures(brand, scope, counts, total, settings, usual.get((brand, scope), {}))
+            figures[(brand, scope)] = _figures(brand, scope, counts, total, settings, normals)
     return figures
 
 
@@ -131,7 +135,7 @@ def _count(session: Session, settings: AlertSettings, now: datetime, live: bool)
 
 # --- the brand's own normal ----------------------------------------------------------------------------------
 
-_USUAL: OrderedDict[tuple, dict[Key, dict[str, Normal]]] = OrderedDict()
+_USUAL: OrderedDict[tuple, dict[str, dict[str, Normal]]] = OrderedDict()
 _USUAL_KEPT = 8
 
 
@@ -140,9 +144,9 @@ class Samples:
     trailing days again each hour instead: a month of hours for hundreds of brands is too much to keep)."""
 
     def __init__(self) -> None:
-        self._by_hour: dict[datetime, dict[Key, dict[str, float]]] = {}
+        self._by_hour: dict[datetime, dict[str, dict[str, float]]] = {}
 
-    def at(self, session: Session, settings: AlertSettings, moment: datetime) -> dict[Key, dict[str, float]]:
+    def at(self, session: Session, settings: AlertSettings, moment: datetime) -> dict[str, dict[str, float]]:
         found = self._by_hour.get(moment)
         if found is None:
             found = self._by_hour[moment] = _sample(session, settings, moment)
@@ -152,15 +156,20 @@ class Samples:
         return found
 
 
-def _sample(session: Session, settings: AlertSettings, moment: datetime) -> dict[Key, dict[str, float]]:
+def _sample(session: Session, settings: AlertSettings, moment: datetime) -> dict[str, dict[str, float]]:
+    """The brand-wide figures of every brand at one past moment."""
     figures = measure(session, settings, moment, live=False, normals=False)
-    return {key: {n: v for n, v in f.values.items() if v is not None} for key, f in figures.items()}
+    return {
+        brand: {n: v for n, v in f.values.items() if v is not None}
+        for (brand, scope), f in figures.items()
+        if scope == ALL_SCOPE
+    }
 
 
 def usual_figures(
     session: Session, settings: AlertSettings, now: datetime, samples: Samples | None = None
-) -> dict[Key, dict[str, Normal]]:
-    """Each (brand, scope)'s normal per ``<indicator>_<window>``, from the same hour on trailing days."""
+) -> dict[str, dict[str, Normal]]:
+    """Each brand's normal per ``<indicator>_<window>``, from the same hour on trailing days."""
     hour = now.replace(minute=0, second=0, microsecond=0)
     key = (str(session.get_bind().url), id(settings), id(samples), hour)
     if key not in _USUAL:
@@ -172,7 +181,7 @@ def usual_figures(
 
 def _usual(
     session: Session, settings: AlertSettings, hour: datetime, samples: Samples | None
-) -> dict[Key, dict[str, Normal]]:
+) -> dict[str, dict[str, Normal]]:
     # Only the baseline's own range is read: older history says nothing more about these days.
     oldest = hour - (settings.baseline_days + 1) * DAY
     first_seen = dict(
@@ -188,15 +197,15 @@ def _usual(
         for brand, since in first_seen.items()
         if since is not None
     }
-    by_key: dict[Key, dict[str, dict[int, float]]] = defaultdict(lambda: defaultdict(dict))
+    by_brand: dict[str, dict[str, dict[int, float]]] = defaultdict(lambda: defaultdict(dict))
     for days_ago in range(1, settings.baseline_days + 1):
         moment = hour - days_ago * DAY
         past = samples.at(session, settings, moment) if samples else _sample(session, settings, moment)
-        for key, values in past.items():
+        for brand, values in past.items():
             for name, value in values.items():
-                by_key[key][name][days_ago] = value
-    usual: dict[Key, dict[str, Normal]] = {}
-    for (brand, scope), by_name in by_key.items():
+                by_brand[brand][name][days_ago] = value
+    usual: dict[str, dict[str, Normal]] = {}
+    for brand, by_name in by_brand.items():
         days = history.get(brand, [])
         if len(days) < settings.baseline_min_days:
             continue
@@ -205,7 +214,7 @@ def _usual(
             values = _with_zeros(by_name.get(name, {}), days, name)
             if values:
                 normals[name] = normal_of(values, INDICATORS[name.rpartition("_")[0]].unit)
-        usual[(brand, scope)] = normals
+        usual[brand] = normals
     return usual
 
 

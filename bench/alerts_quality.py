@@ -50,11 +50,11 @@ ONSETS = (
 )
 FAST_LIMIT, SLOW_LIMIT = timedelta(hours=2), timedelta(minutes=30)  # 30 min: the default crawl interval
 AFTER_ONSET = timedelta(days=4)
-# The rules shipped before brand baselines: the same thresholds, no departure from the brand's normal.
+# The rules shipped before brand baselines: their thresholds, nothing relative to the brand's normal.
 TODAY = {
     "rules": {
         "一般": {"departure": 0, "conditions": {"customer_groups_6h": "off"}},
-        "严重": {"departure": 0, "conditions": {"customer_groups_6h": "off"}},
+        "严重": {"departure": 0, "conditions": {"customer_groups_6h": "off", "negative_reach_6h": 1_000_000}},
         "重大": {"departure": 0},
     },
 }

@@ -162,7 +162,8 @@ def spread(life: Life, start: datetime, hours: float, count: int, **values) -> l
 
 def slow_burn(brand: str, onset: datetime, seed: int) -> tuple[Life, Crisis]:
     """A product defect that grows over three days: from a post every few hours to a dozen an hour, spreading
-    from two provinces to twenty; news outlets report it from the third day (the crossing)."""
+    from two provinces to twenty; news outlets report it from the third day. The crossing is the fifth news
+    report: the crisis plan's mark of media attention for 重大."""
     life = Life(brand, MEDIUM, seed)
     story, rows = life.new_story(), []
     for hour in range(72):
@@ -172,9 +173,9 @@ def slow_burn(brand: str, onset: datetime, seed: int) -> tuple[Life, Crisis]:
             when = onset + hour * HOUR + timedelta(seconds=life.rng.randrange(3600))
             rows.append(life.negative(when, cluster_id=story, category="产品质量", region=life.region(reach),
                                       title=f"{brand}烤箱门玻璃炸裂"))  # fmt: skip
-    crossing = onset + 60 * HOUR
-    rows += [life.news(crossing + i * 25 * timedelta(minutes=1), cluster_id=story, category="产品质量")
-             for i in range(8)]  # fmt: skip
+    reports = [onset + 60 * HOUR + i * 25 * timedelta(minutes=1) for i in range(8)]
+    rows += [life.news(at, cluster_id=story, category="产品质量") for at in reports]
+    crossing = reports[4]
     return life, Crisis("slow burn", brand, MEDIUM, onset, crossing, False, "重大", rows)
 
 
