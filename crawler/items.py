@@ -34,6 +34,7 @@ class MentionItem:
     source_kind: str = ""
     brand: str | None = None
     raw_html: str | None = None
+    official: bool = False
     analysis: Any = field(default=None, repr=False, compare=False)
     # Where the item came from when it is not its URL (``FILE:LINE`` of an import): errors name it.
     origin: str | None = field(default=None, repr=False, compare=False)
@@ -43,6 +44,7 @@ class MentionItem:
         data = asdict(self)
         data.pop("analysis")
         data.pop("origin")
+        data.pop("official")
         for key in ("source", "source_kind", "brand", "raw_html"):
             if not data[key]:
                 data.pop(key)

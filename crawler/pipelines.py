@@ -157,12 +157,16 @@ class BrandMatchStep(Step):
         super().__init__(settings, db)
         self.matcher = BrandMatcher.from_settings(settings.brands)
         self.names = {rule.name for rule in self.matcher.rules}
+        self.official = {(brand.name, source): set(accounts)
+                         for brand in settings.brands for source, accounts in brand.official_accounts.items()}
 
     def process(self, item: MentionItem) -> MentionItem:
         item.brand = item.brand if item.brand in self.names else None
         item.brand = item.brand or self.matcher.match(to_simplified(f"{item.title}\n{item.text}"))
         if item.brand is None:
             raise NotAboutBrand(f"no brand matched {item.url}")
+        # The one place a mention is marked as the brand's own voice; storage and the alerts only read the mark.
+        item.official = (item.author or "").strip() in self.official.get((item.brand, item.source), ())
         return item
 
 
@@ -361,6 +365,7 @@ def mention_values(item: MentionItem) -> dict:
         "keywords": list(analysis.keywords),
         "tokens": " ".join(analysis.tokens),
         "fingerprint": analysis.fingerprint,
+        "official": item.official,
     }
 
 

@@ -166,3 +166,13 @@ def test_a_row_stored_under_the_old_url_only_key_still_matches_its_post(database
         same, created = upsert_mention(session, source, mention(external_id=None, url=url))
         _, other = upsert_mention(session, source, mention(external_id=None, url=url, text="另一条评论"))
     assert same.id == row.id and created is False and other is True
+
+
+def test_every_migration_branch_leaves_the_search_triggers_on_sqlite(sqlite_database):
+    # Branches from 0001 run in an order alembic picks; one that rebuilds ``mentions`` (batch mode) after 0003
+    # would silently drop the triggers, and newly stored mentions would never be found.
+    from sqlalchemy import text
+
+    with sqlite_database.engine.connect() as connection:
+        triggers = {row[0] for row in connection.execute(text("SELECT name FROM sqlite_master WHERE type='trigger'"))}
+    assert {"mentions_search_insert", "mentions_search_update", "mentions_search_delete"} <= triggers

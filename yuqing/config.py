@@ -17,8 +17,16 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, ValidationError, field_validator, model_validator
 
 from alerts.config import AlertSettings
-from common.settings import SOURCE_KINDS, SOURCE_NAME_PATTERN, Duration, Section, SourceKind, parse_duration
-from delivery.config import MailSettings
+from common.settings import (
+    SOURCE_KINDS,
+    SOURCE_NAME_PATTERN,
+    Duration,
+    PositiveDuration,
+    Section,
+    SourceKind,
+    parse_duration,
+)
+from delivery.config import MailSettings, RobotSettings, missing_robot_secrets
 from digest.config import DigestSettings
 from web.config import WebSettings
 
@@ -51,6 +59,8 @@ class BrandSettings(Section):
     must: list[str] = []
     exclude: list[str] = []
     regex: str | None = None
+    # Source name -> the brand's own account names on it: their posts are its response (官方回应), not complaints.
+    official_accounts: dict[str, list[str]] = {}
 
     @field_validator("regex")
     @classmethod
@@ -76,7 +86,7 @@ class SourceSettings(Section):
     base_url: str | None = None
     keywords: list[str] = []
     forums: list[str] = []
-    interval: Duration = timedelta(minutes=30)
+    interval: PositiveDuration = timedelta(minutes=30)
     enabled: bool = True
     max_pages: int = Field(default=5, ge=1, le=1000)
     lookback: Duration = timedelta(days=7)
@@ -86,6 +96,10 @@ class SourceSettings(Section):
     obey_robots: bool = True
     cookie_env: str | None = None
     selectors: dict[str, str] = {}
+    # Keyword fan-out (crawler/fanout.py): 0 sends every search every run.
+    searches_per_run: int = Field(default=0, ge=0, le=10_000)
+    combine_with: str = Field(default="", max_length=10)
+    terms_per_search: int = Field(default=5, ge=1, le=50)
 
     @property
     def cookie(self) -> str | None:
@@ -151,6 +165,10 @@ class CrawlSettings(Section):
     # When the variable it names holds a redis URL, crawls share a scrapy-redis request queue and duplicate
     # filter, so several crawler processes (on one machine or many) split one source's pages between them.
     redis_url_env: str | None = None
+    # Several deployments (or tests) can share one redis: every key starts with this.
+    redis_prefix: str = Field(default="yuqing", pattern=r"^[A-Za-z0-9_.-]+$")
+    # A crawl worker's concurrent requests per source; the site's delay is kept fleet-wide on top of it.
+    worker_concurrency: int = Field(default=4, ge=1, le=64)
 
     @property
     def redis_url(self) -> str | None:
@@ -160,13 +178,13 @@ class CrawlSettings(Section):
 class SchedulerSettings(Section):
     """The daemon (``yuqing run``): how long a crawl may take, how runs are spread, what a late run may still do."""
 
-    crawl_timeout: Duration = timedelta(minutes=15)
-    crawl_timeouts: dict[str, Duration] = {}
+    crawl_timeout: PositiveDuration = timedelta(minutes=15)
+    crawl_timeouts: dict[str, PositiveDuration] = {}
     # Sources sharing an interval would otherwise all start in the same second and hit the CPU (and a site) at once.
     jitter: Duration = timedelta(seconds=30)
     misfire_grace: Duration = timedelta(minutes=15)
     max_parallel_crawls: int = Field(default=2, ge=1, le=32)
-    outbox_interval: Duration = timedelta(seconds=30)
+    outbox_interval: PositiveDuration = timedelta(seconds=30)
     retention_time: str = Field(default="03:30", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
     stop_grace: Duration = timedelta(seconds=60)
 
@@ -180,10 +198,12 @@ class Settings(Section):
     nlp: NlpSettings = NlpSettings()
     crawl: CrawlSettings = CrawlSettings()
     scheduler: SchedulerSettings = SchedulerSettings()
-    brands: list[BrandSettings] = []
+    # A monitor with no brand watches nothing; validated even when absent, so the error names the section.
+    brands: list[BrandSettings] = Field(default=[], validate_default=True)
     sources: list[SourceSettings] = []
     alerts: AlertSettings = AlertSettings()
     mail: MailSettings = MailSettings()
+    robots: dict[str, RobotSettings] = {}
     web: WebSettings = WebSettings()
     digest: DigestSettings = DigestSettings()
 
@@ -196,12 +216,49 @@ class Settings(Section):
             raise ValueError(f"unknown time zone {value!r}") from None
         return value
 
+    @field_validator("brands")
+    @classmethod
+    def _some_brand(cls, value: list[BrandSettings]) -> list[BrandSettings]:
+        if not value:
+            raise ValueError("at least one [[brands]] entry is required (name = \"...\"): there is nothing to watch")
+        return value
+
     @model_validator(mode="after")
     def _unique_names(self) -> Settings:
         for label, names in (("brands", [b.name for b in self.brands]), ("sources", [s.name for s in self.sources])):
             dupes = sorted({n for n in names if names.count(n) > 1})
             if dupes:
                 raise ValueError(f"{label}: duplicate name {dupes[0]!r}")
+        return self
+
+    @model_validator(mode="after")
+    def _robots_reach_departments(self) -> Settings:
+        from alerts.routing import DEPARTMENT_NAMES
+        from delivery.channels import ROBOTS
+
+        known = {*DEPARTMENT_NAMES, *self.alerts.categories.values(), self.digest.department}
+        for name, robot in self.robots.items():
+            if not re.fullmatch(r"[A-Za-z0-9_.-]+", name):
+                raise ValueError(f"robots.{name}: a robot name is letters, digits, '_', '.' or '-'")
+            if robot.platform not in ROBOTS:
+                raise ValueError(f"robots.{name}.platform: unknown platform {robot.platform!r} "
+                                 f"(known: {', '.join(ROBOTS)})")
+            if robot.secret_env and not ROBOTS[robot.platform].signed:
+                raise ValueError(f"robots.{name}.secret_env: {robot.platform} robots are not signed")
+            for department in robot.departments:
+                if department not in known:
+                    raise ValueError(f"robots.{name}.departments: unknown department {department!r} "
+                                     f"(known: {', '.join(sorted(known))})")
+        return self
+
+    @model_validator(mode="after")
+    def _official_sources(self) -> Settings:
+        known = {s.name for s in self.sources}
+        for brand in self.brands:
+            for source in brand.official_accounts:
+                if source not in known:
+                    raise ValueError(f"brands {brand.name!r}: official_accounts names unknown source {source!r} "
+                                     f"(known: {', '.join(sorted(known)) or 'none configured'})")
         return self
 
     @property
@@ -239,6 +296,11 @@ def load_settings(path: str | os.PathLike[str]) -> Settings:
         raise SettingsError(f"{path}: settings file not found") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise SettingsError(f"{path}: not valid TOML: {exc}") from None
+    except OSError as exc:
+        raise SettingsError(f"{path}: cannot read the settings file: {exc.strerror}") from None
+    if not raw:
+        raise SettingsError(f"{path}: the file is empty: it needs at least a [[brands]] entry "
+                            "(the shipped settings.toml is a commented example)")
     try:
         settings = Settings.model_validate(raw)
     except ValidationError as exc:
@@ -250,5 +312,6 @@ def load_settings(path: str | os.PathLike[str]) -> Settings:
 def check_secrets(settings: Settings, path: Path, environ: Mapping[str, str] = os.environ) -> None:
     """Every secret the settings need must be in the environment now, at start-up: a missing SMTP password found
     at the first alert would be retried for ever as if the server were down."""
-    for key, variable in (*settings.storage.missing_secrets(environ), *settings.mail.missing_secrets(environ)):
+    for key, variable in (*settings.storage.missing_secrets(environ), *settings.mail.missing_secrets(environ),
+                          *missing_robot_secrets(settings.robots, environ)):
         raise SettingsError(f"{path}: {key}: environment variable {variable or '(none named)'} is not set")

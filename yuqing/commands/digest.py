@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from yuqing.cli import UserError
+from yuqing.terminal import printable
 
 
 def register(commands) -> None:
@@ -46,7 +47,7 @@ def digest_command(args, context) -> int:
             raise UserError(f"digest: cannot write {args.html}: {exc.strerror}") from None
         print(f"{rendered.subject} -> {args.html}")
         return 0
-    print(render(digest).text)
+    print(printable(render(digest).text, lines=True))
     return 0
 
 

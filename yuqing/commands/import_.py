@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 from yuqing.cli import UserError
+from yuqing.terminal import printable
 
 
 def register(commands) -> None:
@@ -36,7 +37,7 @@ def import_command(args, context) -> int:
     except OSError as exc:
         raise UserError(f"{args.file}: {exc.strerror}") from None
     for error in report.errors:
-        print(error, file=sys.stderr)
+        print(printable(error), file=sys.stderr)
     if report.outcomes["new"] or report.outcomes["updated"]:
         from search.index import sync
 

@@ -7,8 +7,13 @@ The DDL is written out here as it was at this revision, not imported from ``sear
 create the same schema whatever the search code looks like later (``search/index.py`` explains the design).
 """
 
+import logging
+import time
+
 import sqlalchemy as sa
 from alembic import op
+
+log = logging.getLogger("yuqing.migrations")
 
 revision = "0003_search"
 down_revision = "0001"
@@ -110,13 +115,17 @@ def _fill_sqlite(connection, batch: int = 20_000) -> None:
     (searches read pending mentions directly)."""
     connection.exec_driver_sql(
         "INSERT INTO search_pending (mention_id, indexed) SELECT id, 0 FROM mentions WHERE id > 2147483647")
-    last = 0
+    total = connection.exec_driver_sql("SELECT count(*) FROM mentions").scalar_one()
+    last = done = 0
+    started = time.monotonic()
     while rows := connection.exec_driver_sql(
             f"SELECT id, title, text, {_key('mentions')} FROM mentions "
             f"WHERE id > {last} AND id <= 2147483647 ORDER BY id LIMIT {batch}").all():
         connection.execute(sa.text("INSERT INTO mentions_fts (rowid, grams) VALUES (:key, :grams)"),
                            [{"key": key, "grams": _grams(title, body)} for _, title, body, key in rows])
-        last = rows[-1][0]
+        last, done = rows[-1][0], done + len(rows)
+        # A million stored mentions take minutes: say how far it is, so `db upgrade` does not look hung.
+        log.info("search index: %s of %s mentions (%.0fs)", f"{done:,}", f"{total:,}", time.monotonic() - started)
 
 
 def _run(sqlite_statements: tuple[str, ...], postgres_statements: tuple[str, ...]) -> None:
