@@ -228,3 +228,26 @@ def test_a_post_another_crawler_stored_a_moment_ago_is_updated_not_lost(database
     with database.session() as session:
         assert session.scalar(select(Mention.likes)) == 7
         assert session.scalar(select(DeadLetter)) is None
+
+
+def test_three_reviews_on_a_page_without_per_review_links_are_stored_as_three_mentions(database, write_settings):
+    from crawler.parsers import PARSERS
+    from crawler.pipelines import run_pipeline
+    from tests.fixtures.sites import NOW, SHANGHAI
+    from yuqing.config import load_settings
+
+    settings = load_settings(write_settings(
+        '\n[[sources]]\nname = "koubei"\nkind = "review"\nspider = "review"\nurls = ["https://k.example.cn/p/1"]\n'
+        '[sources.selectors]\nitem = "li.r"\ntext = "p"\n', url=database.url))
+    page = ("<ul>" + "".join(f'<li class="r"><p>{text}</p></li>' for text in (
+        "青禾空气炸锅炸鸡翅很香，推荐", "青禾空气炸锅冒烟起火，吓坏了，要求退货", "青禾空气炸锅噪音有点大")) + "</ul>")
+    items = PARSERS["review"](page.encode(), "https://k.example.cn/p/1", now=NOW, tz=SHANGHAI,
+                              selectors=dict(settings.sources[0].selectors))
+    for item in items:
+        item.source, item.source_kind = "koubei", "review"
+    assert {item.url for item in items} == {"https://k.example.cn/p/1"}
+    report = run_pipeline(settings, database, items, replay=False)
+    assert report.outcomes["new"] == 3
+    with database.session() as session:
+        texts = sorted(session.scalars(select(Mention.text)))
+    assert len(texts) == 3 and "青禾空气炸锅冒烟起火，吓坏了，要求退货" in texts
