@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
@@ -23,6 +24,10 @@ from alerts.nodata import nodata_plan
 from alerts.notify import notify
 from alerts.rules import assess
 from alerts.state import FIRING, INACTIVE, AlertState, Timers, advance, notification_due
+
+if TYPE_CHECKING:  # annotations only: nothing here runs an import up to the CLI layer
+    from storage.db import Database
+    from yuqing.config import Settings
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +89,7 @@ def plan(
     return changes
 
 
-def evaluate(db, settings, *, now: datetime | None = None) -> EvaluationReport:
+def evaluate(db: Database, settings: Settings, *, now: datetime | None = None) -> EvaluationReport:
     """Evaluate every brand (and every source's health) at ``now``; state, events and outbox rows are written
     in one transaction. Sends nothing: :func:`delivery.outbox.deliver_pending` does."""
     now = now or datetime.now(UTC)
@@ -112,7 +117,7 @@ def evaluate(db, settings, *, now: datetime | None = None) -> EvaluationReport:
     return report
 
 
-def _persist_and_notify(session: Session, settings, rows: dict, change: Change) -> bool:
+def _persist_and_notify(session: Session, settings: Settings, rows: dict, change: Change) -> bool:
     """Write one change and enqueue its email; True if a new email was queued."""
     if store.unchanged(rows.get(change.key), change):
         return False

@@ -17,6 +17,7 @@ from alerts.catalog import CATALOG, INDICATORS
 from alerts.config import ALL_SCOPE, AlertSettings, window_key, window_label
 from alerts.evidence import Evidence
 from alerts.indicators import Figures
+from alerts.markdown import md, md_url, wan
 from alerts.response import due_steps
 from alerts.routing import DEPARTMENT_NAMES
 from alerts.rules import Finding
@@ -33,20 +34,27 @@ KIND_HEADINGS = {
 }
 @dataclass
 class Rendered:
+    """One notification: the email (subject, text, HTML, inline images) and the chat robots' Markdown card,
+    rendered from one context so every channel says the same."""
+
     subject: str
     text: str
     html: str
     images: list[tuple[str, bytes]] = field(default_factory=list)
+    card: str = ""
 
 
 @lru_cache(maxsize=1)
 def environment() -> Environment:
-    return Environment(
+    env = Environment(
         loader=FileSystemLoader(TEMPLATES),
         autoescape=lambda name: bool(name) and name.endswith(".html.j2"),
         undefined=StrictUndefined,
         keep_trailing_newline=True,
     )
+    # The .md.j2 cards for chat robots escape crawled text with these explicitly (Markdown has no autoescape).
+    env.filters.update(md=md, md_url=md_url, wan=wan)
+    return env
 
 
 def _local(moment: datetime | None, tz: tzinfo) -> str:
@@ -159,6 +167,7 @@ def render_alert(
         text=env.get_template("alert.txt.j2").render(context),
         html=env.get_template("alert.html.j2").render(context),
         images=[(chart_cid, chart)] if chart and chart_cid else [],
+        card=env.get_template("alert.md.j2").render(context),
     )
 
 
@@ -199,4 +208,5 @@ def render_nodata(
         subject=heading,
         text=env.get_template("nodata.txt.j2").render(context),
         html=env.get_template("nodata.html.j2").render(context),
+        card=env.get_template("nodata.md.j2").render(context),
     )

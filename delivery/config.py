@@ -1,10 +1,12 @@
-"""Settings of outgoing mail (``[mail]``): the SMTP server, the departments' addresses and the outbox's retry policy.
+"""Settings of delivery: outgoing mail (``[mail]``: the SMTP server, the departments' addresses, the outbox's
+retry policy) and chat robots (``[robots.<name>]``).
 
 The retry policy (``retry_backoff``, ``sending_lease``) is the outbox's, so every channel follows it.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from datetime import timedelta
 from typing import Literal
@@ -51,3 +53,39 @@ class MailSettings(Section):
                 if "@" not in address or any(c.isspace() for c in address.strip()):
                     raise ValueError(f"{department}: {address!r} is not an email address")
         return value
+
+
+class RobotSettings(Section):
+    """A chat group's webhook robot (``[robots.<name>]``). Its URL carries a credential (WeCom's ``key``,
+    DingTalk's ``access_token``, Feishu's hook id), so it comes from the variable ``url_env`` names, as does the
+    signing secret of DingTalk's 加签 and Feishu's 签名校验 (``secret_env``)."""
+
+    # A robot platform of ``delivery.channels.ROBOTS`` (checked where the settings are composed).
+    platform: str = Field(min_length=1)
+    url_env: str = Field(min_length=1)
+    secret_env: str | None = None
+    departments: list[str] = Field(min_length=1)
+    # Messages per ``rate_window``; unset: the platform's own limit (its transport's ``rates``). A private
+    # gateway may allow less.
+    rate_limit: int | None = Field(default=None, ge=1)
+    rate_window: Duration = timedelta(minutes=1)
+    timeout: Duration = timedelta(seconds=10)
+
+    @property
+    def url(self) -> str:
+        return os.environ.get(self.url_env, "")
+
+    @property
+    def secret(self) -> str | None:
+        return os.environ.get(self.secret_env) if self.secret_env else None
+
+
+def missing_robot_secrets(robots: Mapping[str, RobotSettings],
+                          environ: Mapping[str, str]) -> list[tuple[str, str | None]]:
+    """(key, variable) of each robot URL or signing secret named but not set."""
+    missing = []
+    for name, robot in robots.items():
+        for key, variable in (("url_env", robot.url_env), ("secret_env", robot.secret_env)):
+            if variable and not environ.get(variable):
+                missing.append((f"robots.{name}.{key}", variable))
+    return missing

@@ -6,7 +6,7 @@ right after the channel accepts it. A sender that dies in between leaves the row
 expires the row is sent again with the same delivery id (derived from the row and the installation; for email it
 is the Message-ID, which mail clients recognise as the same message). That window is the only place a message
 can arrive twice, and nothing can make it arrive never: a channel that is down only moves ``next_attempt_at``
-along the back-off schedule, and a channel's rate limit only moves it to when the limit allows.
+along the back-off schedule, and a channel's rate limit only holds it back until the limit allows.
 
 Each row names its channel (``delivery.channels``); the queue knows nothing of SMTP or webhooks.
 """
@@ -237,8 +237,11 @@ def _deliver_one(db: Database, mail: MailSettings, run: _Run, row_id: int, token
         transport = run.transport(message.channel)
         wait = _rate_wait(db, transport, message)
         if wait is not None:
-            _finish(db, row_id, token, state=PENDING, next_attempt_at=run.now + wait, claimed_at=None,
-                    attempts=attempts - 1)
+            # Put back as it was, still due: the next run tries it first again, so a robot's cards keep their
+            # order (a 已解除 never overtakes the alert it closes) and none is dropped.
+            log.info("outbox %s (%s %s): rate limit reached, next slot in %s", row_id, message.channel,
+                     message.destination, wait)
+            _finish(db, row_id, token, state=PENDING, claimed_at=None, attempts=attempts - 1)
             run.paused.add(destination)
             report.deferred += 1
             return
@@ -263,26 +266,30 @@ def _deliver_one(db: Database, mail: MailSettings, run: _Run, row_id: int, token
 
 
 def _rate_wait(db: Database, transport: Transport, message: Outgoing) -> timedelta | None:
-    """How long until the destination's rate limit allows one more message; ``None`` if it allows it now.
+    """How long until every rate limit of the destination allows one more message; ``None`` if they allow it now.
 
     Counted from the rows sent in the last window on the wall clock (the robot counts on its clock, not on a
     backtest's), so two senders in different processes share one count.
     """
-    limit = transport.rate_limit(message.destination)
-    if limit is None:
+    limits = transport.rate_limits(message.destination)
+    if not limits:
         return None
     wall = datetime.now(UTC)
+    longest = max(limit.per for limit in limits)
     with db.session() as session:
         recent = session.scalars(
             select(OutboxMessage.sent_at)
             .where(OutboxMessage.channel == message.channel, OutboxMessage.destination == message.destination,
-                   OutboxMessage.state == SENT, OutboxMessage.sent_at > wall - limit.per)
+                   OutboxMessage.state == SENT, OutboxMessage.sent_at > wall - longest)
             .order_by(OutboxMessage.sent_at.desc())
-            .limit(limit.count)
         ).all()
-    if len(recent) < limit.count:
-        return None
-    return recent[-1] + limit.per - wall
+    waits = []
+    for limit in limits:
+        in_window = [at for at in recent if at > wall - limit.per]
+        if len(in_window) >= limit.count:
+            # The window frees a slot when the oldest of the last ``count`` sends leaves it.
+            waits.append(in_window[limit.count - 1] + limit.per - wall)
+    return max(waits, default=None)
 
 
 def _count_waiting(db: Database, report: DeliveryReport) -> None:

@@ -93,7 +93,7 @@ def test_the_demo_hints_run_as_printed_without_the_venv_on_path(write_settings, 
 
     store_posts(sqlite_database)
     path = write_settings(url=sqlite_database.url)
-    hints = next_steps(load_settings(path), path, None)
+    hints = next_steps(load_settings(path), path, incident=None)
     commands = {label.strip(): command for label, _, command in (hint.partition(": ") for hint in hints)}
     path_without_venv = os.pathsep.join(p for p in os.environ["PATH"].split(os.pathsep)
                                         if not p.startswith(sys.prefix))

@@ -202,3 +202,29 @@ def test_an_item_no_column_can_take_from_a_crawl_becomes_a_dead_letter_not_a_sil
     with sqlite_database.session() as session:
         letter = session.scalar(select(DeadLetter))
     assert letter.source == "tieba-qinghe" and "title" in letter.reason and letter.item["title"] == ["青禾"]
+
+
+def test_a_post_another_crawler_stored_a_moment_ago_is_updated_not_lost(database, write_settings, monkeypatch):
+    from crawler.items import MentionItem
+    from crawler.pipelines import run_pipeline
+    from storage import repo
+    from yuqing.config import load_settings
+
+    settings = load_settings(write_settings(SOURCE, url=database.url))
+    first = MentionItem(external_id="p1", url="https://tieba.baidu.com/p/1", title="青禾电饭煲",
+                        text="青禾电饭煲内胆脱落", likes=1, source="tieba-qinghe", source_kind="forum")
+    assert run_pipeline(settings, database, [first]).outcomes["new"] == 1
+    real_find, calls = repo._find, []
+
+    def not_yet_visible(*args):  # the other crawler's row is committed after our lookup
+        calls.append(args)
+        return None if len(calls) == 1 else real_find(*args)
+
+    monkeypatch.setattr(repo, "_find", not_yet_visible)
+    again = MentionItem(external_id="p1", url="https://tieba.baidu.com/p/1", title="青禾电饭煲",
+                        text="青禾电饭煲内胆脱落", likes=7, source="tieba-qinghe", source_kind="forum")
+    report = run_pipeline(settings, database, [again], replay=False)
+    assert report.outcomes["updated"] == 1 and not report.failures and len(calls) == 2
+    with database.session() as session:
+        assert session.scalar(select(Mention.likes)) == 7
+        assert session.scalar(select(DeadLetter)) is None

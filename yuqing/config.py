@@ -26,7 +26,7 @@ from common.settings import (
     SourceKind,
     parse_duration,
 )
-from delivery.config import MailSettings
+from delivery.config import MailSettings, RobotSettings, missing_robot_secrets
 from digest.config import DigestSettings
 from web.config import WebSettings
 
@@ -105,6 +105,30 @@ class SourceSettings(Section):
     def cookie(self) -> str | None:
         return os.environ.get(self.cookie_env) if self.cookie_env else None
 
+    @model_validator(mode="after")
+    def _crawlable(self) -> SourceSettings:
+        """What would only fail when the crawl starts fails here: the spider, its required keys, the addresses."""
+        from crawler.sites import SITES
+
+        site = SITES.get(self.spider)
+        if site is None:
+            raise ValueError(f"spider: unknown spider {self.spider!r} (known: {', '.join(sorted(SITES))})")
+        for key in site.requires:
+            if not getattr(self, key):
+                raise ValueError(f"{key}: the {self.spider} spider needs {key}")
+        for url in [*self.urls, *([self.base_url] if self.base_url else [])]:
+            if not re.match(r"^https?://[^/\s]+", url):
+                raise ValueError(f"{url!r} is not an http(s) address")
+        if self.spider == "review":
+            from crawler.parsers import ParseError
+            from crawler.parsers.review import check_selectors
+
+            try:
+                check_selectors(self.selectors)
+            except ParseError as exc:
+                raise ValueError(f"selectors: {exc}") from None
+        return self
+
 
 class GradeSettings(Section):
     """A team's own crisis words per grade signal, and the reach thresholds (defaults in ``nlp/grade.py``)."""
@@ -179,6 +203,7 @@ class Settings(Section):
     sources: list[SourceSettings] = []
     alerts: AlertSettings = AlertSettings()
     mail: MailSettings = MailSettings()
+    robots: dict[str, RobotSettings] = {}
     web: WebSettings = WebSettings()
     digest: DigestSettings = DigestSettings()
 
@@ -204,6 +229,26 @@ class Settings(Section):
             dupes = sorted({n for n in names if names.count(n) > 1})
             if dupes:
                 raise ValueError(f"{label}: duplicate name {dupes[0]!r}")
+        return self
+
+    @model_validator(mode="after")
+    def _robots_reach_departments(self) -> Settings:
+        from alerts.routing import DEPARTMENT_NAMES
+        from delivery.channels import ROBOTS
+
+        known = {*DEPARTMENT_NAMES, *self.alerts.categories.values(), self.digest.department}
+        for name, robot in self.robots.items():
+            if not re.fullmatch(r"[A-Za-z0-9_.-]+", name):
+                raise ValueError(f"robots.{name}: a robot name is letters, digits, '_', '.' or '-'")
+            if robot.platform not in ROBOTS:
+                raise ValueError(f"robots.{name}.platform: unknown platform {robot.platform!r} "
+                                 f"(known: {', '.join(ROBOTS)})")
+            if robot.secret_env and not ROBOTS[robot.platform].signed:
+                raise ValueError(f"robots.{name}.secret_env: {robot.platform} robots are not signed")
+            for department in robot.departments:
+                if department not in known:
+                    raise ValueError(f"robots.{name}.departments: unknown department {department!r} "
+                                     f"(known: {', '.join(sorted(known))})")
         return self
 
     @model_validator(mode="after")
@@ -267,5 +312,6 @@ def load_settings(path: str | os.PathLike[str]) -> Settings:
 def check_secrets(settings: Settings, path: Path, environ: Mapping[str, str] = os.environ) -> None:
     """Every secret the settings need must be in the environment now, at start-up: a missing SMTP password found
     at the first alert would be retried for ever as if the server were down."""
-    for key, variable in (*settings.storage.missing_secrets(environ), *settings.mail.missing_secrets(environ)):
+    for key, variable in (*settings.storage.missing_secrets(environ), *settings.mail.missing_secrets(environ),
+                          *missing_robot_secrets(settings.robots, environ)):
         raise SettingsError(f"{path}: {key}: environment variable {variable or '(none named)'} is not set")

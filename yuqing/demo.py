@@ -15,7 +15,9 @@ from __future__ import annotations
 import importlib.resources
 import importlib.util
 import logging
+import os
 import re
+import secrets
 import shlex
 import shutil
 import sys
@@ -28,9 +30,11 @@ from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.live import Live
+from rich.panel import Panel
 from rich.table import Table
 
 from demo.clock import DemoClock
+from demo.robots import Robot, RobotServer
 from demo.scenario import DURATION, QUIET_DAYS, Scenario, build
 from demo.server import DemoServer
 from demo.world import World
@@ -52,14 +56,28 @@ FINAL_ROUND_LIMIT = 120.0
 
 
 def available_spiders() -> set[str]:
-    """Spiders whose module exists and whose demo site is served: the demo uses every site that is there."""
-    from crawler.spiders import SPIDERS
+    """Every registered site: the demo plays each one, so a site without its demo renderer fails here, at start."""
+    from crawler.sites import SITES, verify
+
+    verify()
+    verify_demo_renderers()
+    return set(SITES)
+
+
+def verify_demo_renderers() -> None:
+    """Each registered site's demo renderer is served and has routes (``crawler.sites.RegistryError`` if not)."""
+    from crawler.sites import SITES, RegistryError
     from demo.sites import SITE_MODULES
 
-    served = {name.rpartition(".")[2] for name in SITE_MODULES}
-    return {name for name, target in SPIDERS.items()
-            if importlib.util.find_spec(target.partition(":")[0]) is not None
-            and (name in served or name == "feed")}
+    for entry in SITES.values():
+        if entry.demo not in SITE_MODULES:
+            raise RegistryError(f"site {entry.name!r}: demo renderer {entry.demo} is not in demo.sites.SITE_MODULES")
+        try:
+            routes = importlib.import_module(entry.demo).ROUTES
+        except (ImportError, AttributeError) as exc:
+            raise RegistryError(f"site {entry.name!r}: demo renderer {entry.demo} has no ROUTES ({exc})") from None
+        if not routes:
+            raise RegistryError(f"site {entry.name!r}: demo renderer {entry.demo} serves no route")
 
 
 def write_settings(workdir: Path, base_url: str, spiders: set[str]) -> Path:
@@ -130,7 +148,7 @@ def run_demo(workdir: str) -> int:
     clock = DemoClock(crisis_at - LEAD_IN, speedup=1.0)
     clock.pause()
     world = World(scenario.posts, clock=clock)
-    with DemoServer(world) as server:
+    with DemoServer(world) as server, demo_robots() as robots:
         settings_path = write_settings(root, server.url, available_spiders())
         settings = load_settings(settings_path)
         db = Database(settings.storage.database_url)
@@ -153,9 +171,29 @@ def run_demo(workdir: str) -> int:
         daemon.evaluate()
         digest_note = send_digest(daemon, clock)
         reporter.poll()
-    console.print(summary(settings, db, settings_path, digest_note, began))
+    console.print(summary(settings, db, settings_path, digest_note, began, robots))
     db.dispose()
     return 0
+
+
+# The demo's chat groups: (robot name in demo/settings.demo.toml, platform, variable prefix, signed).
+DEMO_ROBOTS = (("pr-dingtalk", "dingtalk", "YUQING_DEMO_DINGTALK", True),
+               ("quality-wecom", "wecom", "YUQING_DEMO_WECOM", False),
+               ("leaders-feishu", "feishu", "YUQING_DEMO_FEISHU", True))
+PLATFORM_NAMES = {"dingtalk": "钉钉", "wecom": "企业微信", "feishu": "飞书"}
+
+
+def demo_robots() -> RobotServer:
+    """The robot server, its URLs and fresh secrets in the environment the settings name (crawl children inherit
+    it), so the demo's alerts go through the same signed webhooks a deployment's do."""
+    robots = {name: Robot(platform, secrets.token_hex(8), f"SEC{secrets.token_hex(16)}" if signed else None)
+              for name, platform, _, signed in DEMO_ROBOTS}
+    server = RobotServer(robots)
+    for name, _, prefix, signed in DEMO_ROBOTS:
+        os.environ[f"{prefix}_URL"] = server.url(name)
+        if signed:
+            os.environ[f"{prefix}_SECRET"] = robots[name].secret
+    return server
 
 
 def first_crawl(daemon: DemoDaemon, console: Console, clock: DemoClock) -> float:
@@ -313,7 +351,8 @@ def read_eml(path: Path) -> tuple[str, str, datetime | None]:
 LABELS = ("negative", "neutral", "positive")
 
 
-def summary(settings: Settings, db: Database, settings_path: Path, digest_note: str, began: float):
+def summary(settings: Settings, db: Database, settings_path: Path, digest_note: str, began: float,
+            robots: RobotServer):
     from rich.console import Group
     from sqlalchemy import case, func, select
 
@@ -374,12 +413,21 @@ def summary(settings: Settings, db: Database, settings_path: Path, digest_note: 
         subject, to, date = read_eml(path)
         mails.add_row(f"{date.astimezone(tz):%m-%d %H:%M}" if date else "-", subject, to)
 
+    cards = Table(title=f"机器人消息（{len(robots.received)} 条，本机模拟的钉钉、企业微信、飞书群机器人收到的）")
+    for column in ("平台", "群机器人", "标题"):
+        cards.add_column(column)
+    for card in robots.received:
+        cards.add_row(PLATFORM_NAMES[card.platform], card.robot, card.title)
+    # One card as the group sees it: the first 重大 one, else the first of all.
+    shown = next((c for c in robots.received if "重大" in c.title), robots.received[0] if robots.received else None)
+    card_view = Panel(shown.text, title=f"{PLATFORM_NAMES[shown.platform]}群「{shown.robot}」收到：{shown.title}",
+                      expand=False) if shown else "机器人未收到消息"
     # The brand-wide alert of the story's brand is the incident the post-crisis report is about.
     incident = next((alert.id for _, alert in events if alert.kind == "brand" and alert.scope == "全部"), None)
     elapsed = time.monotonic() - began
     simulated = DURATION + LEAD_IN
     lines = [
-        sources, brands, alerts, mails,
+        sources, brands, alerts, mails, cards, card_view,
         f"模拟了 {simulated.total_seconds() / 3600:.1f} 小时的舆情（另有 {QUIET_DAYS} 天的平静期），"
         f"用时 {elapsed:.0f} 秒。",
         digest_note,

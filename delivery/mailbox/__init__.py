@@ -31,8 +31,8 @@ class MailboxTransport:
         except OSError as exc:
             raise TemporaryFailure(f"{type(exc).__name__}: {exc}") from exc
 
-    def rate_limit(self, destination: str) -> RateLimit | None:
-        return None
+    def rate_limits(self, destination: str) -> tuple[RateLimit, ...]:
+        return ()
 
     def close(self) -> None:
         pass

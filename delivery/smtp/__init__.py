@@ -80,8 +80,8 @@ class SmtpTransport:
         if refused:
             log.warning("%s: some recipients refused: %s", email["Message-ID"], refused)
 
-    def rate_limit(self, destination: str) -> RateLimit | None:
-        return None
+    def rate_limits(self, destination: str) -> tuple[RateLimit, ...]:
+        return ()
 
     def close(self) -> None:
         if self.client is not None:
