@@ -30,7 +30,8 @@ def settings_path(write_settings, sqlite_database):
     with sqlite_database.session() as session:
         session.execute(update(Source).where(Source.name == "bbs")
                         .values(last_error=HOSTILE_ERROR, failures=2, last_run_at=NOW))
-    sources = '\n[[sources]]\nname = "bbs"\nkind = "forum"\nspider = "discuz"\nbase_url = "http://127.0.0.1:9"\nforums = ["2"]\n'
+    sources = ('\n[[sources]]\nname = "bbs"\nkind = "forum"\nspider = "discuz"\nbase_url = "http://127.0.0.1:9"\n'
+               'forums = ["2"]\n')
     return str(write_settings(sources, url=sqlite_database.url))
 
 
