@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench-crawl bench-nlp bench-alerts bench-search
+.PHONY: demo test lint bench-crawl bench-nlp bench-alerts bench-alerts-quality bench-search bench-scale
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,8 +17,10 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/pytest -q
 
+# ruff for the code, lint-imports for the layering contract in pyproject.toml ([tool.importlinter]).
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 bench-crawl: $(STAMP)
 	$(BIN)/python -m bench.crawl
@@ -36,3 +38,10 @@ bench-nlp: $(STAMP)
 
 bench-search: $(STAMP)
 	$(BIN)/python -m bench.search
+
+# Starts its own PostgreSQL and redis-server on loopback (needs their server binaries, as .ci/run installs them).
+bench-scale: $(STAMP)
+	$(BIN)/python -m bench.scale
+
+bench-alerts-quality: $(STAMP)
+	$(BIN)/python -m bench.alerts_quality

@@ -13,6 +13,8 @@ the outbox, so a daemon killed at any moment and started again neither loses nor
 
 from __future__ import annotations
 
+import ctypes
+import functools
 import logging
 import os
 import random
@@ -27,6 +29,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
@@ -36,6 +39,9 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+if TYPE_CHECKING:  # annotations only: nothing here runs an import up to the CLI layer
+    from yuqing.config import Settings
+
 log = logging.getLogger("yuqing.scheduler")
 
 JOBSTORE_TABLE = "scheduler_jobs"
@@ -44,10 +50,22 @@ EVALUATE_JOB = "alerts:evaluate"
 OUTBOX_JOB = "alerts:outbox"
 DIGEST_JOB = "digest:daily"
 RETENTION_JOB = "storage:retention"
+SETTLE_JOB = "fleet:runs"
+# How often the leader looks for ended fleet runs, and a standby for a vacant leadership.
+SETTLE_INTERVAL = timedelta(seconds=2)
+LEADER_POLL = 2.0
 # A late digest is still worth sending the same morning; a late crawl is simply the next crawl.
 DIGEST_MISFIRE_GRACE = timedelta(hours=6)
 # How long a crawl that was asked to stop (SIGTERM: Scrapy closes the spider and flushes) gets before SIGKILL.
 TERMINATE_GRACE = 10.0
+# How often the main thread looks for a stop signal and checks that the database is still the one it started on.
+WATCH_INTERVAL = 0.25
+DATABASE_CHECK_EVERY = 5.0
+# `yuqing run` exits with this when its database vanished: systemd's RestartPreventExitStatus keeps it from
+# starting again on a new, empty database.
+EXIT_DATABASE_GONE = 4
+PR_SET_PDEATHSIG = 1
+_LIBC = ctypes.CDLL(None, use_errno=True) if sys.platform.startswith("linux") else None
 
 
 def system_clock() -> datetime:
@@ -86,8 +104,9 @@ def _short(duration: timedelta) -> str:
     return f"{seconds}s"
 
 
-def desired_jobs(settings, now: datetime | None = None) -> dict[str, JobSpec]:
-    """Every job the settings ask for, by id."""
+def desired_jobs(settings: Settings, now: datetime | None = None, fleet: bool = False) -> dict[str, JobSpec]:
+    """Every job the settings ask for, by id. In a fleet a crawl job starts a run for the workers instead of a
+    crawl process, and one more job records the runs that ended."""
     now = now or system_clock()
     config = settings.scheduler
     grace = config.misfire_grace
@@ -99,7 +118,7 @@ def desired_jobs(settings, now: datetime | None = None) -> dict[str, JobSpec]:
         jitter = min(config.jitter, source.interval / 2)
         jobs.append(JobSpec(
             id=CRAWL_PREFIX + source.name,
-            func="scheduler:crawl_source",
+            func="scheduler:dispatch_crawl" if fleet else "scheduler:crawl_source",
             trigger=IntervalTrigger(seconds=source.interval.total_seconds(),
                                     jitter=int(jitter.total_seconds()) or None, timezone=settings.tz),
             name=f"crawl {source.name} every {_short(source.interval)} (±{_short(jitter)})",
@@ -109,6 +128,10 @@ def desired_jobs(settings, now: datetime | None = None) -> dict[str, JobSpec]:
             # A new or re-timed source is crawled soon, spread over the jitter rather than all at once.
             first_run=now + timedelta(seconds=random.uniform(0, jitter.total_seconds())),
         ))
+    if fleet:
+        jobs.append(JobSpec(SETTLE_JOB, "scheduler:settle_runs",
+                            IntervalTrigger(seconds=SETTLE_INTERVAL.total_seconds(), timezone=settings.tz),
+                            f"record ended crawl runs every {_short(SETTLE_INTERVAL)}", misfire_grace=grace))
     if settings.alerts.enabled:
         interval = settings.alerts.evaluation_interval
         jobs.append(JobSpec(EVALUATE_JOB, "scheduler:evaluate_alerts",
@@ -133,7 +156,7 @@ def desired_jobs(settings, now: datetime | None = None) -> dict[str, JobSpec]:
     return {job.id: job for job in jobs}
 
 
-def _digest_time(settings) -> tuple[int, int] | None:
+def _digest_time(settings: Settings) -> tuple[int, int] | None:
     if not settings.digest.enabled:
         return None
     hour, minute = settings.digest.time.split(":")
@@ -148,9 +171,10 @@ class Reconciliation:
     kept: list[str] = field(default_factory=list)
 
 
-def reconcile(scheduler: BaseScheduler, settings, now: datetime | None = None) -> Reconciliation:
+def reconcile(scheduler: BaseScheduler, settings: Settings, now: datetime | None = None,
+              fleet: bool = False) -> Reconciliation:
     """Make the job store hold exactly the jobs the settings ask for; unchanged jobs keep their next run time."""
-    desired = desired_jobs(settings, now)
+    desired = desired_jobs(settings, now, fleet)
     existing = {job.id: job for job in scheduler.get_jobs()}
     report = Reconciliation()
     for job_id in sorted(existing.keys() - desired.keys()):
@@ -170,13 +194,30 @@ def reconcile(scheduler: BaseScheduler, settings, now: datetime | None = None) -
 
 
 class DaemonScheduler(BackgroundScheduler):
-    """APScheduler's background scheduler, minus a shutdown race: its loop can wake from a timed wait after
-    ``shutdown`` began and submit jobs to executors already shut down. A loop that is not running submits nothing."""
+    """APScheduler's background scheduler, minus two hazards.
+
+    A shutdown race: its loop can wake from a timed wait after ``shutdown`` began and submit jobs to executors
+    already shut down; a loop that is not running submits nothing. And a silent death: APScheduler guards reading
+    due jobs but not writing their next run time back, so one failed write (PostgreSQL restarting, SQLite busy past
+    its timeout) ended the scheduler thread while the process lived on, scheduling nothing. Here the failure is one
+    logged line and the loop tries again, backing off to a minute."""
+
+    _failures = 0
 
     def _process_jobs(self):
         if self.state != STATE_RUNNING:
             return None
-        return super()._process_jobs()
+        try:
+            wait = super()._process_jobs()
+        except Exception as exc:
+            from storage.db import database_problem
+
+            self._failures += 1
+            wait = min(2.0 ** self._failures, 60.0)
+            log.error("scheduler: %s; trying again in %.0fs", database_problem(exc) or repr(exc), wait)
+            return wait
+        self._failures = 0
+        return wait
 
 
 @dataclass
@@ -188,12 +229,19 @@ class CrawlOutcome:
 
 
 class Daemon:
-    """The running daemon: the scheduler, the crawl processes it started, and what every job needs."""
+    """The running daemon: the scheduler, the crawl processes it started, and what every job needs.
+
+    With a ``leadership`` (PostgreSQL) the daemon schedules nothing until it holds it, and stops when it loses it;
+    with a ``dispatcher`` (redis) its crawls are runs for the crawl workers instead of processes of its own.
+    """
 
     def __init__(self, settings, settings_path: str | os.PathLike[str], db, *,
                  clock: Callable[[], datetime] = system_clock,
-                 crawl_argv: Callable[[Path, str], list[str]] = yuqing_crawl_argv) -> None:
+                 crawl_argv: Callable[[Path, str], list[str]] = yuqing_crawl_argv,
+                 leadership=None, dispatcher=None) -> None:
         self.settings = settings
+        self.leadership = leadership
+        self.dispatcher = dispatcher
         self.settings_path = Path(settings_path).resolve()
         self.db = db
         self.clock = clock
@@ -204,6 +252,8 @@ class Daemon:
         self._children_lock = threading.Lock()
         self._evaluation_lock = threading.Lock()
         self._outbox_lock = threading.Lock()
+        self._signals: list[int] = []
+        self.database_identity = db.identity()
 
     # --- the scheduler -------------------------------------------------------------------------------------------
 
@@ -224,7 +274,7 @@ class Daemon:
         _current = self
         self.scheduler = self.build_scheduler(scheduler_class, executors)
         self.scheduler.start(paused=True)
-        report = reconcile(self.scheduler, self.settings)
+        report = reconcile(self.scheduler, self.settings, fleet=self.dispatcher is not None)
         self.scheduler.resume()
         return report
 
@@ -235,7 +285,8 @@ class Daemon:
         if self.scheduler is not None and self.scheduler.running:
             self.scheduler.pause()
         deadline = time.monotonic() + grace
-        while self.running_crawls() and time.monotonic() < deadline:
+        # A second signal ends the grace period.
+        while self.running_crawls() and time.monotonic() < deadline and len(self._signals) < 2:
             time.sleep(0.2)
         for name, process in self._snapshot_children():
             log.warning("stopping crawl %s: still running after %.0fs", name, grace)
@@ -257,13 +308,22 @@ class Daemon:
         source = self.settings.source(source_name)
         if self.stopping.is_set():
             return CrawlOutcome(source.name, "skipped", "daemon is stopping")
+        if not self.database_unchanged():
+            # The crawl process would create a new, empty database where the old one was.
+            self.stopping.set()
+            return CrawlOutcome(source.name, "skipped", "the database is gone")
+        from yuqing.cli import DATABASE_MUST_EXIST
+
         timeout = self.settings.scheduler.crawl_timeout_for(source.name).total_seconds()
         started_at, started = system_clock(), time.monotonic()
         with tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace") as stderr:
             # A session of its own: Ctrl-C on the daemon's terminal must not reach the crawl before the daemon
-            # decides whether to wait for it, and a timeout kills the crawl without touching the daemon.
+            # decides whether to wait for it, and a timeout kills the crawl without touching the daemon. Being
+            # outside the daemon's process group, it is told by the kernel when the daemon dies (see below).
             process = subprocess.Popen(self.crawl_argv(self.settings_path, source.name), stdout=subprocess.PIPE,
-                                       stderr=stderr, text=True, start_new_session=True)
+                                       stderr=stderr, text=True, start_new_session=True,
+                                       env={**os.environ, DATABASE_MUST_EXIST: "1"},
+                                       preexec_fn=functools.partial(_die_with_parent, os.getpid()))
             with self._children_lock:
                 self._children[source.name] = process
             try:
@@ -307,6 +367,16 @@ class Daemon:
             row = get_or_create_source(session, source.name, source.kind)
             record_run(session, row, items=0, new=0, error=error[:2000])
 
+    def dispatch(self, source_name: str) -> None:
+        if not self.stopping.is_set():
+            self.dispatcher.start(source_name)
+
+    def settle_runs(self) -> None:
+        """Record the fleet runs that ended; alerts are evaluated on what they brought, as after a local crawl."""
+        ended = self.dispatcher.settle()
+        if any(run.state.counts["items"] for run in ended):
+            self.evaluate()
+
     def evaluate(self) -> None:
         """Alert evaluation on the daemon's clock, then whatever it queued goes out at once."""
         if not self.settings.alerts.enabled:
@@ -318,52 +388,114 @@ class Daemon:
         self.deliver()
 
     def deliver(self) -> None:
-        from alerts.outbox import deliver_pending
+        from delivery.outbox import deliver_pending
 
         with self._outbox_lock, _busy_database_tolerated("outbox delivery"):
             deliver_pending(self.db, self.settings, now=self.clock())
 
     def send_digest(self, day=None) -> None:
         """Queue the digest (of yesterday unless ``day`` is given) and send it with whatever else is due."""
-        from digest import send_digest
+        from digest.send import send_digest
 
         send_digest(self.db, self.settings, day=day)
         self.deliver()
 
     def clean_up(self) -> int:
         cutoff = self.clock() - self.settings.storage.retention
+        from storage.retention import purge_mentions_before
+
         deleted = purge_mentions_before(self.db, cutoff)
         log.info("retention: deleted %d mentions published before %s", deleted, cutoff.isoformat())
         return deleted
 
     # --- running as a service ------------------------------------------------------------------------------------
 
-    def run_until_stopped(self) -> int:
-        """Start, then block until SIGTERM or SIGINT; a second signal stops running crawls at once."""
-        signals_seen = []
-
-        def on_signal(signum, _frame) -> None:
-            signals_seen.append(signum)
-            if len(signals_seen) > 1:
-                for _, process in self._snapshot_children():
-                    terminate(process)
-            self.stopping.set()
-
-        previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+    def database_unchanged(self) -> bool:
+        """Whether the database is still the one the daemon started on (not deleted, not replaced)."""
         try:
+            return self.db.identity() == self.database_identity
+        except Exception as exc:  # unreachable is not gone: the jobs report and retry that themselves
+            log.debug("database identity unknown: %s", exc)
+            return True
+
+    def on_signal(self, signum: int, _frame=None) -> None:
+        """SIGTERM/SIGINT: only noted. A handler runs in the main thread between any two bytecodes, possibly while
+        that thread holds a lock (the stop event's inside ``Event.wait``, the children's inside ``stop``); taking
+        one here would deadlock the daemon for good. The main thread acts on the note within ``WATCH_INTERVAL``."""
+        self._signals.append(signum)
+
+    def run_until_stopped(self) -> int:
+        """Start, then block until SIGTERM or SIGINT; a second signal stops running crawls at once.
+
+        Exits 0; 1 when it lost the leadership (another scheduler may already lead); ``EXIT_DATABASE_GONE`` after
+        stopping because the database vanished under it."""
+        previous = {sig: signal.signal(sig, self.on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+        ending = None
+        try:
+            if not self._lead():
+                return 0
             report = self.start()
             log.info("daemon started: %d jobs (%d added, %d re-timed, %d removed, %d kept)",
                      len(report.added) + len(report.retimed) + len(report.kept), len(report.added),
                      len(report.retimed), len(report.removed), len(report.kept))
-            self.stopping.wait()
+            ending = self._watch()
             log.info("stopping: %s", ", ".join(self.running_crawls()) or "no crawl running")
             self.stop()
         finally:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
+            if self.leadership is not None:
+                self.leadership.release()
             self.db.dispose()
         log.info("daemon stopped")
-        return 0
+        return {"database gone": EXIT_DATABASE_GONE, "leadership lost": 1}.get(ending, 0)
+
+    def _lead(self) -> bool:
+        """Wait as a hot standby until this process is the leader; False if asked to stop first."""
+        if self.leadership is None:
+            return True
+        announced = False
+        while not self._signals and not self.stopping.is_set():
+            if self.leadership.acquire():
+                log.info("leader: this process schedules the jobs now")
+                return True
+            if not announced:
+                log.info("standby: another scheduler leads; taking over when it stops")
+                announced = True
+            deadline = time.monotonic() + LEADER_POLL
+            while time.monotonic() < deadline and not self._signals:
+                time.sleep(WATCH_INTERVAL)
+        return False
+
+    def _watch(self) -> str | None:
+        """Wait for a signal (or a job asking to stop), checking the database every few seconds and the leadership
+        every ``LEADER_POLL``; says why the daemon stops when it is not a signal."""
+        checked = led = time.monotonic()
+        while not self._signals and not self.stopping.is_set():
+            time.sleep(WATCH_INTERVAL)
+            if self.leadership is not None and time.monotonic() - led >= LEADER_POLL:
+                led = time.monotonic()
+                if not self.leadership.held():
+                    if not self.database_unchanged():
+                        break  # the lock's session died with the database: say that, not a lost election
+                    # Another scheduler may be leading already: stop every job at once, and exit for systemd to
+                    # start this one again as a standby.
+                    log.error("leadership lost: stopping every job")
+                    self.stopping.set()
+                    return "leadership lost"
+            if time.monotonic() - checked >= DATABASE_CHECK_EVERY:
+                checked = time.monotonic()
+                if not self.database_unchanged():
+                    break
+        self.stopping.set()
+        if self.database_unchanged():
+            return None
+        from storage.db import safe_url
+
+        log.error("the database %s was deleted or replaced while the daemon ran: stopping, so that no second, "
+                  "empty history starts beside the old one (restore it, or start the daemon again to begin anew)",
+                  safe_url(self.db.url))
+        return "database gone"
 
 
 @contextmanager
@@ -400,6 +532,17 @@ def _tail(text: str, limit: int = 600) -> str:
     return " | ".join(lines[-3:])[-limit:] or "no output"
 
 
+def _die_with_parent(parent: int) -> None:
+    """Run in the crawl process between fork and exec: the kernel sends it SIGTERM when the daemon dies, even by
+    SIGKILL, so no crawl runs on unwatched, past its time limit, beside the crawls of a restarted daemon. (Linux ties
+    this to the thread that started the child: crawls start from the executor's pool threads, which live as long as
+    the daemon.) If the daemon died before this ran, the child goes at once."""
+    if _LIBC is not None:
+        _LIBC.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+        if os.getppid() != parent:
+            os._exit(1)
+
+
 def terminate(process: subprocess.Popen) -> None:
     """SIGTERM (Scrapy closes the spider and flushes its items), then SIGKILL if it does not go."""
     if process.poll() is not None:
@@ -414,32 +557,6 @@ def terminate(process: subprocess.Popen) -> None:
         pass
 
 
-def purge_mentions_before(db, cutoff: datetime, batch: int = 1000) -> int:
-    """Delete mentions published before ``cutoff``, except any another table refers to (alerts' evidence)."""
-    from sqlalchemy import column, delete, exists, inspect, select, table
-
-    from storage.models import Mention
-
-    inspector = inspect(db.engine)
-    references = []
-    for name in inspector.get_table_names():
-        for key in inspector.get_foreign_keys(name):
-            if key["referred_table"] == Mention.__tablename__ and name != Mention.__tablename__:
-                name_of_column = key["constrained_columns"][0]
-                references.append(table(name, column(name_of_column)).c[name_of_column])
-    expired = select(Mention.id).where(Mention.published_at < cutoff)
-    for reference in references:
-        expired = expired.where(~exists().where(reference == Mention.id))
-    deleted = 0
-    while True:
-        with db.session() as session:
-            ids = list(session.scalars(expired.limit(batch)))
-            if not ids:
-                return deleted
-            session.execute(delete(Mention).where(Mention.id.in_(ids)))
-            deleted += len(ids)
-
-
 # --- the jobs: module-level functions the job store names by reference ---------------------------------------------
 
 _current: Daemon | None = None
@@ -451,6 +568,26 @@ def _daemon() -> Daemon:
     return _current
 
 
+def _database_problem_is_one_line(job: Callable[..., None]) -> Callable[..., None]:
+    """A job that fails on the database (PostgreSQL down, the disk read-only) logs the cause in one line instead of
+    APScheduler's traceback; its next run is the retry, and the scheduler backs off while the store is down."""
+
+    @functools.wraps(job)
+    def run(*args) -> None:
+        from storage.db import database_problem
+
+        try:
+            job(*args)
+        except Exception as exc:
+            problem = database_problem(exc)
+            if problem is None:
+                raise
+            log.error("%s: %s; the next run tries again", job.__name__, problem)
+
+    return run
+
+
+@_database_problem_is_one_line
 def crawl_source(source_name: str) -> None:
     """Crawl one source, then evaluate alerts on what it brought in."""
     daemon = _daemon()
@@ -459,18 +596,33 @@ def crawl_source(source_name: str) -> None:
         daemon.evaluate()
 
 
+@_database_problem_is_one_line
+def dispatch_crawl(source_name: str) -> None:
+    """Start a run of one source for the crawl workers (fleet mode)."""
+    _daemon().dispatch(source_name)
+
+
+@_database_problem_is_one_line
+def settle_runs() -> None:
+    _daemon().settle_runs()
+
+
+@_database_problem_is_one_line
 def evaluate_alerts() -> None:
     _daemon().evaluate()
 
 
+@_database_problem_is_one_line
 def send_outbox() -> None:
     _daemon().deliver()
 
 
+@_database_problem_is_one_line
 def send_daily_digest() -> None:
     _daemon().send_digest()
 
 
+@_database_problem_is_one_line
 def clean_up() -> None:
     _daemon().clean_up()
 

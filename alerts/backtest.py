@@ -9,10 +9,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
-from alerts.engine import AlertKey, Change, plan
-from alerts.indicators import measure
+from alerts.change import AlertKey, Change
+from alerts.engine import plan
+from alerts.indicators import Samples, measure
+from alerts.mute import mute
 from alerts.state import AlertState
+
+if TYPE_CHECKING:  # annotations only: nothing here runs an import up to the CLI layer
+    from storage.db import Database
+    from yuqing.config import Settings
 
 SHOWN = ("firing", "escalated", "deescalated", "resolved")
 
@@ -44,8 +51,8 @@ class Replayed:
 
 
 def replay(
-    db,
-    settings,
+    db: Database,
+    settings: Settings,
     start: datetime,
     end: datetime,
     *,
@@ -62,19 +69,20 @@ def replay(
     total = (end - start) // step + 1
     states: dict[AlertKey, AlertState] = {}
     found: list[Replayed] = []
+    samples = Samples()
     with db.session() as session:
         for done in range(total):
             moment = start + done * step
-            figures = measure(session, settings.alerts, moment, live=False)
-            for change in plan(settings.alerts, states, figures, moment):
-                found.extend(_shown(change))
+            figures = measure(session, settings.alerts, moment, live=False, samples=samples)
+            for change in mute(plan(settings.alerts, states, figures, moment), states):
+                found.extend(shown(change))
             if progress:
                 progress(done + 1, total)
         session.rollback()
     return found
 
 
-def _shown(change: Change) -> list[Replayed]:
+def shown(change: Change) -> list[Replayed]:
     _, brand, scope = change.key
     reasons = []
     if change.assessment is not None:

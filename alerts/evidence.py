@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from alerts.config import ALL_SCOPE, AlertSettings
-from alerts.indicators import NEGATIVE, reach_expression
+from alerts.indicators import public_negative, reach_expression
 from storage.models import Mention, Source
 
 TREND_HOURS = 24
@@ -44,7 +44,7 @@ class Evidence:
 def _scoped(statement, brand: str, scope: str, now: datetime, since: datetime, live: bool):
     statement = statement.where(
         Mention.brand == brand,
-        Mention.label == NEGATIVE,
+        public_negative(),
         Mention.published_at > since,
         Mention.published_at <= now,
     )

@@ -1,4 +1,4 @@
-"""The alert engine's tables: alert state, its history, silences, and the mail outbox.
+"""The alert engine's tables: alert state, its history and silences (the outbox is ``delivery.models``).
 
 An alert's whole state lives in its row, so a restart of the evaluator neither forgets a firing alert nor
 sends its notification again; every change is also an ``alert_events`` row with the figures that caused it.
@@ -9,9 +9,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+import delivery.models  # noqa: F401  (alert_events.outbox_id refers to its table)
 from storage.models import Base
 
 
@@ -73,45 +74,3 @@ class Silence(Base):
     ends_at: Mapped[datetime] = mapped_column(index=True)
     reason: Mapped[str] = mapped_column(Text)
     created_by: Mapped[str | None] = mapped_column(String(100))
-
-
-class OutboxMessage(Base):
-    """An email to deliver. ``pending`` -> ``sending`` (claimed) -> ``sent``; ``failed`` when the server
-    refused it for good. ``key`` makes enqueueing idempotent; the Message-ID header is derived from the
-    row."""
-
-    __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_state_due", "state", "next_attempt_at"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    key: Mapped[str] = mapped_column(String(200), unique=True)
-    kind: Mapped[str] = mapped_column(String(20))
-    recipients: Mapped[list[str]] = mapped_column(default=list)
-    subject: Mapped[str] = mapped_column(Text)
-    text: Mapped[str] = mapped_column(Text)
-    html: Mapped[str | None] = mapped_column(Text)
-    state: Mapped[str] = mapped_column(String(10), default="pending")
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    created_at: Mapped[datetime]
-    next_attempt_at: Mapped[datetime]
-    claimed_at: Mapped[datetime | None]
-    claim_token: Mapped[str | None] = mapped_column(String(32))
-    sent_at: Mapped[datetime | None]
-    last_error: Mapped[str | None] = mapped_column(Text)
-
-    images: Mapped[list[OutboxImage]] = relationship(
-        back_populates="message", order_by="OutboxImage.id", cascade="all, delete-orphan"
-    )
-
-
-class OutboxImage(Base):
-    """An inline image of an outbox message, referenced from its HTML as ``cid:<content_id>``."""
-
-    __tablename__ = "outbox_images"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    message_id: Mapped[int] = mapped_column(ForeignKey("outbox.id", ondelete="CASCADE"), index=True)
-    content_id: Mapped[str] = mapped_column(String(100))
-    data: Mapped[bytes] = mapped_column(LargeBinary)
-
-    message: Mapped[OutboxMessage] = relationship(back_populates="images")

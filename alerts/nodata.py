@@ -6,14 +6,18 @@ A silent source is a blind spot: a crisis that starts there would raise no brand
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from alerts.state import INACTIVE, AlertState, Timers, advance, notification_due, notified
+from alerts.change import NODATA, AlertKey, Change
+from alerts.state import INACTIVE, AlertState, Timers, advance, notification_due
 from storage.models import Source
 
-NODATA = "nodata"
+if TYPE_CHECKING:  # annotations only: nothing here runs an import up to the CLI layer
+    from yuqing.config import Settings
+
 LEVEL = "一般"
 # The threshold itself is the waiting time: once over it, fire at once and resolve as soon as a crawl
 # succeeds.
@@ -36,10 +40,11 @@ def failing_since(source: Source, now: datetime) -> datetime | None:
     return min(t for t in (source.blocked_at, source.last_error_at) if t is not None)
 
 
-def nodata_plan(session: Session, settings, states: dict, now: datetime) -> list:
-    """Advance every source's no-data alert; ``states`` is updated in place. Returns the changes."""
-    from alerts.engine import Change
-
+def nodata_plan(
+    session: Session, settings: Settings, states: dict[AlertKey, AlertState], now: datetime
+) -> list[Change]:
+    """Advance every source's no-data alert; ``states`` is updated in place. Returns the changes, with the
+    notification each makes due (never muted: a silence is about a brand, and operations must hear)."""
     configured = {source.name: source for source in settings.sources}
     threshold = settings.alerts.nodata_after
     changes = []
@@ -55,8 +60,6 @@ def nodata_plan(session: Session, settings, states: dict, now: datetime) -> list
         before = states.get(key, AlertState())
         after, events = advance(before, holds, now, IMMEDIATE)
         due = notification_due(after, now, settings.alerts.repeat_interval)
-        if due:
-            after = notified(after, now)
         states[key] = after
         if events or due or after != before:
             detail = {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -11,34 +12,40 @@ from alerts.chart import trend_png
 from alerts.config import ALL_SCOPE
 from alerts.evidence import gather
 from alerts.models import Alert
-from alerts.outbox import enqueue
 from alerts.render import render_alert, render_nodata
-from alerts.routing import OPERATIONS, addresses, departments_for
+from alerts.routing import OPERATIONS, addresses, departments_for, robots_for
+from common.urls import alert_url
+from delivery.models import OutboxMessage
+from delivery.outbox import enqueue
 from storage.models import Source
 
+if TYPE_CHECKING:  # annotations only: nothing here runs an import up to the CLI layer
+    from yuqing.config import Settings
 
-def notify(session: Session, settings, row: Alert, change, now: datetime):
-    """Enqueue the email for ``change`` of alert ``row``; returns the outbox row (``None`` if already
-    queued)."""
+
+def notify(session: Session, settings: Settings, row: Alert, change, now: datetime) -> OutboxMessage | None:
+    """Enqueue the email and the robot cards for ``change`` of alert ``row``; returns the first outbox row
+    (``None`` if already queued)."""
     key = f"alert:{row.id}:{row.notifications}"
     if row.kind == "nodata":
         message, departments = _nodata_message(session, settings, row, change, now), [OPERATIONS]
     else:
         message, departments = _brand_message(session, settings, row, change, now)
-    outbox_row = enqueue(
-        session,
-        kind=f"alert-{change.notification}",
-        recipients=addresses(settings.mail, departments),
-        subject=message.subject,
-        text=message.text,
-        html=message.html,
-        key=key,
-        images=message.images,
-        now=now,
-    )
+    kind = f"alert-{change.notification}"
+    recipients = addresses(settings.mail, departments)
+    robots = robots_for(settings.robots, departments)
+    queued = []
+    # With neither addresses nor robots the email is still queued: it fails visibly ("no recipients").
+    if recipients or not robots:
+        queued.append(enqueue(session, kind=kind, recipients=recipients, subject=message.subject, text=message.text,
+                              html=message.html, key=key, images=message.images, now=now))
+    for name in robots:
+        queued.append(enqueue(session, kind=kind, recipients=[], subject=message.subject, text=message.card,
+                              html=None, key=f"{key}:robot:{name}", now=now,
+                              channel=settings.robots[name].platform, destination=name))
     row.notifications += 1
     row.evidence = {**row.evidence, "departments": departments}
-    return outbox_row
+    return next((queued_row for queued_row in queued if queued_row is not None), None)
 
 
 def _brand_message(session: Session, settings, row: Alert, change, now: datetime):
@@ -71,6 +78,7 @@ def _brand_message(session: Session, settings, row: Alert, change, now: datetime
         level_since=change.state.level_since,
         now=now,
         departments=departments,
+        alert_url=alert_url(settings.web, row.id),
     )
     return message, departments
 

@@ -13,9 +13,11 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from alerts.config import ALL_SCOPE, INDICATORS, AlertSettings, window_key, window_label
+from alerts.catalog import CATALOG, INDICATORS
+from alerts.config import ALL_SCOPE, AlertSettings, window_key, window_label
 from alerts.evidence import Evidence
 from alerts.indicators import Figures
+from alerts.markdown import md, md_url, wan
 from alerts.response import due_steps
 from alerts.routing import DEPARTMENT_NAMES
 from alerts.rules import Finding
@@ -30,34 +32,29 @@ KIND_HEADINGS = {
     "repeat": "负面舆情预警（持续中）",
     "resolved": "负面舆情预警解除",
 }
-FIGURE_ROWS = (
-    "negative_volume",
-    "negative_share",
-    "growth",
-    "serious_count",
-    "regions",
-    "negative_media",
-    "negative_reach",
-    "largest_story",
-)
-
-
 @dataclass
 class Rendered:
+    """One notification: the email (subject, text, HTML, inline images) and the chat robots' Markdown card,
+    rendered from one context so every channel says the same."""
+
     subject: str
     text: str
     html: str
     images: list[tuple[str, bytes]] = field(default_factory=list)
+    card: str = ""
 
 
 @lru_cache(maxsize=1)
 def environment() -> Environment:
-    return Environment(
+    env = Environment(
         loader=FileSystemLoader(TEMPLATES),
         autoescape=lambda name: bool(name) and name.endswith(".html.j2"),
         undefined=StrictUndefined,
         keep_trailing_newline=True,
     )
+    # The .md.j2 cards for chat robots escape crawled text with these explicitly (Markdown has no autoescape).
+    env.filters.update(md=md, md_url=md_url, wan=wan)
+    return env
 
 
 def _local(moment: datetime | None, tz: tzinfo) -> str:
@@ -68,23 +65,13 @@ def _safe_url(url: str) -> str:
     return url if url.lower().startswith(("http://", "https://")) else "#"
 
 
-def _format(indicator: str, value: float | None) -> str:
-    if value is None:
-        return "-"
-    unit = INDICATORS[indicator][1]
-    if unit == "%":
-        return f"{value:.0%}"
-    if unit == "倍":
-        return f"{value:.1f}×"
-    return f"{value:,.0f}"
-
-
 def figures_table(settings: AlertSettings, figures: Figures) -> tuple[list[str], list[list[str]]]:
     header = ["指标", *(window_label(w) for w in settings.windows)]
     rows = []
-    for indicator in FIGURE_ROWS:
-        cells = [_format(indicator, figures.get(f"{indicator}_{window_key(w)}")) for w in settings.windows]
-        rows.append([INDICATORS[indicator][0], *cells])
+    for indicator in CATALOG:
+        if indicator.email:
+            cells = [indicator.format(figures.get(f"{indicator.name}_{window_key(w)}")) for w in settings.windows]
+            rows.append([indicator.label, *cells])
     return header, rows
 
 
@@ -126,6 +113,7 @@ def render_alert(
     level_since: datetime | None,
     now: datetime,
     departments: list[str],
+    alert_url: str | None = None,
 ) -> Rendered:
     described = [f.describe_in(figures) for f in reasons]
     # The subject names the plainest figure that fired (volume before ratios), the body lists all, strongest
@@ -171,6 +159,7 @@ def render_alert(
         "window_label": window_label(settings.windows[-1]),
         "steps": steps,
         "departments": "、".join(DEPARTMENT_NAMES.get(d, d) for d in departments),
+        "alert_url": alert_url,
     }
     env = environment()
     return Rendered(
@@ -178,6 +167,7 @@ def render_alert(
         text=env.get_template("alert.txt.j2").render(context),
         html=env.get_template("alert.html.j2").render(context),
         images=[(chart_cid, chart)] if chart and chart_cid else [],
+        card=env.get_template("alert.md.j2").render(context),
     )
 
 
@@ -218,4 +208,5 @@ def render_nodata(
         subject=heading,
         text=env.get_template("nodata.txt.j2").render(context),
         html=env.get_template("nodata.html.j2").render(context),
+        card=env.get_template("nodata.md.j2").render(context),
     )

@@ -1,11 +1,12 @@
 """Who hears about an alert: the departments concerned by its complaint categories, PR always, leadership at
-重大."""
+重大; each department by its email addresses and its chat robots, in any mix."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-from alerts.config import ALL_SCOPE, AlertSettings, MailSettings
+from alerts.config import ALL_SCOPE, AlertSettings
+from delivery.config import MailSettings, RobotSettings
 
 PR = "pr"
 LEADERSHIP = "leadership"
@@ -56,3 +57,8 @@ def addresses(mail: MailSettings, departments: list[str]) -> list[str]:
             if address not in seen:
                 seen.append(address)
     return seen
+
+
+def robots_for(robots: Mapping[str, RobotSettings], departments: list[str]) -> list[str]:
+    """The robots posting to any of the departments' chat groups, each once, in settings order."""
+    return [name for name, robot in robots.items() if set(robot.departments) & set(departments)]

@@ -34,12 +34,17 @@ class MentionItem:
     source_kind: str = ""
     brand: str | None = None
     raw_html: str | None = None
+    official: bool = False
     analysis: Any = field(default=None, repr=False, compare=False)
+    # Where the item came from when it is not its URL (``FILE:LINE`` of an import): errors name it.
+    origin: str | None = field(default=None, repr=False, compare=False)
 
     def to_json(self) -> dict[str, Any]:
         """The ``yuqing parse`` output shape: plain JSON types, dates in ISO 8601 with offset."""
         data = asdict(self)
         data.pop("analysis")
+        data.pop("origin")
+        data.pop("official")
         for key in ("source", "source_kind", "brand", "raw_html"):
             if not data[key]:
                 data.pop(key)

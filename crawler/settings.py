@@ -1,5 +1,7 @@
 """Scrapy settings for every yuqing crawl. Per-source values (delay, robots.txt) are layered on in crawler.run."""
 
+from crawler.pipelines import item_pipelines
+
 BOT_NAME = "yuqing"
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
@@ -26,6 +28,8 @@ RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 HTTPERROR_ALLOWED_CODES = [401, 403, 418, 432, 456]
 
 COOKIES_ENABLED = True
+# Cookies carry the sites' login secrets (cookie_env): never in a log line.
+COOKIES_DEBUG = False
 TELNETCONSOLE_ENABLED = False
 LOG_LEVEL = "INFO"
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
@@ -39,9 +43,5 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.BlockDetectionMiddleware": 590,
 }
 
-ITEM_PIPELINES = {
-    "crawler.pipelines.NormalizeStep": 100,
-    "crawler.pipelines.BrandMatchStep": 200,
-    "crawler.pipelines.AnalyzeStep": 300,
-    "crawler.pipelines.StoreStep": 400,
-}
+# The order is written once, in crawler.pipelines.PIPELINE; `yuqing import` runs the same list.
+ITEM_PIPELINES = item_pipelines()

@@ -40,10 +40,11 @@ BEATS = [
     Beat(timedelta(hours=8), "媒体账号报道，话题冲上热搜"),
     Beat(timedelta(hours=9, minutes=20), "新闻网站跟进报道，监管部门介入"),
     Beat(timedelta(hours=11, minutes=5), "青禾发布致歉声明并宣布召回"),
+    Beat(timedelta(hours=11, minutes=40), "退换顺利、舆论回落：用户开始肯定青禾的处理"),
 ]
 
-# How long the story runs after the crisis begins; the demo's clock stops here.
-DURATION = timedelta(hours=12)
+# How long the story runs after the crisis begins; the demo's clock stops here, an hour into the recovery.
+DURATION = timedelta(hours=13)
 QUIET_DAYS = 6
 
 
@@ -266,6 +267,18 @@ RESPONSE = (
 )
 
 
+# After the apology: refunds arrive, and ordinary talk about the brand comes back (minute, text, author, region).
+RECOVERY = [
+    (690, "青禾这次处理得很快，官方说明也很清楚，点赞", "杭漂阿宁", "浙江"),
+    (702, "青禾空气炸锅做的蛋挞还是那么好吃，新批次用着放心", "周末烘焙", "上海"),
+    (714, "青禾电饭煲用了两年一直很好，这次的事希望他们吸取教训", "程序员老李", "北京"),
+    (726, "今天用青禾破壁机做了米糊，孩子很喜欢", "宝妈日记", "江苏"),
+    (738, "青禾体验店的店员说新批次都重新检测过了，挺负责的", "吃喝玩乐在杭州", "浙江"),
+    (750, "青禾新出的电饭煲颜值很高，考虑入手", "奶茶续命", "广东"),
+    (765, "青禾官方承担医疗费，这个态度值得肯定，支持负责任的品牌", "两个孩子的妈", "湖北"),
+]
+
+
 def crisis(crisis_at: datetime, rng: random.Random) -> list[DemoPost]:
     def at(minutes: float) -> datetime:
         return crisis_at + timedelta(minutes=minutes)
@@ -300,6 +313,10 @@ def crisis(crisis_at: datetime, rng: random.Random) -> list[DemoPost]:
     minute, text = RESPONSE
     posts.append(_post("weibo", "5300000", at(minute), "", text, BRAND_OFFICIAL, region="浙江", followers=210_000,
                        verified_type=ORGANISATION, reposts=900, comments=4200, likes=1500))
+    for n, (minute, text, author, region) in enumerate(RECOVERY):
+        posts.append(_post("weibo", f"{5400000 + n}", at(minute), "", text, author, region=region,
+                           followers=rng.randrange(100, 3000), verified_type=-1, reposts=rng.randrange(0, 10),
+                           comments=rng.randrange(0, 20), likes=rng.randrange(5, 120)))
     return posts
 
 

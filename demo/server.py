@@ -11,29 +11,13 @@ import logging
 import re
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
+from demo.http import DemoRequest, DemoResponse
 from demo.world import World
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class DemoRequest:
-    path: str
-    query: dict[str, str]
-    headers: dict[str, str]
-    match: re.Match[str] | None = None
-
-
-@dataclass
-class DemoResponse:
-    status: int = 200
-    body: bytes = b""
-    content_type: str = "text/html; charset=utf-8"
-    headers: dict[str, str] = field(default_factory=dict)
 
 
 Handler = Callable[[DemoRequest, World], DemoResponse]

@@ -9,12 +9,17 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
 from search.query import Query
 from search.service import DayVolume, counts_by, daily_volume, iter_matches, parse
 from storage.models import Mention, Source
+
+if TYPE_CHECKING:  # annotations only: nothing here runs an import up to the CLI layer
+    from storage.db import Database
+    from yuqing.config import Settings
 
 LABELS = ("negative", "neutral", "positive")
 BASELINE_DAYS = 7
@@ -96,7 +101,7 @@ def _day_query(brand: str, first: date, last: date, tz: tzinfo, extra: str = "")
     return parse(f'brand:"{name}" since:{first.isoformat()} until:{last.isoformat()} {extra}', tz)
 
 
-def _figures(db, brand: str, first: date, last: date, tz: tzinfo, divide: int = 1) -> Figures:
+def _figures(db: Database, brand: str, first: date, last: date, tz: tzinfo, divide: int = 1) -> Figures:
     counts = counts_by(db, _day_query(brand, first, last, tz), "source_kind", "label")
     return Figures({key: value / divide for key, value in counts.items()})
 
@@ -108,7 +113,7 @@ def _reach(mention: Mention, weights) -> float:
             + mention.comments * weights.comments + mention.likes * weights.likes)
 
 
-def _stories(db, brand: str, day: date, tz: tzinfo, weights, top: int) -> list[Story]:
+def _stories(db: Database, brand: str, day: date, tz: tzinfo, weights, top: int) -> list[Story]:
     groups: dict[object, list[Mention]] = {}
     for mention in iter_matches(db, _day_query(brand, day, day, tz, "sentiment:neg")):
         story = mention.cluster_id if mention.cluster_id is not None else ("mention", mention.id)
@@ -123,7 +128,7 @@ def _stories(db, brand: str, day: date, tz: tzinfo, weights, top: int) -> list[S
     return stories[:top]
 
 
-def _hot_words(db, brand_words: list[str], query: Query, top: int) -> list[str]:
+def _hot_words(db: Database, brand_words: list[str], query: Query, top: int) -> list[str]:
     texts = [m.tokens.split() if m.tokens else f"{m.title} {m.text}" for m in iter_matches(db, query)]
     if not texts:
         return []
@@ -135,7 +140,7 @@ def _hot_words(db, brand_words: list[str], query: Query, top: int) -> list[str]:
     return [word for word, _ in hot_words(texts, exclude=brand_words, top=top)]
 
 
-def _brand(db, settings, brand, day: date) -> BrandDigest:
+def _brand(db: Database, settings: Settings, brand, day: date) -> BrandDigest:
     tz = settings.tz
     first_of_week = day - timedelta(days=BASELINE_DAYS)
     query = _day_query(brand.name, day, day, tz)
@@ -161,7 +166,7 @@ def _top(counts: dict[tuple, int], limit: int = 8) -> list[tuple[str, int]]:
     return sorted(named, key=lambda item: (-item[1], item[0]))[:limit]
 
 
-def _alerts(db, start: datetime, end: datetime, tz: tzinfo) -> list[AlertLine]:
+def _alerts(db: Database, start: datetime, end: datetime, tz: tzinfo) -> list[AlertLine]:
     try:
         from alerts.models import Alert, AlertEvent
     except ImportError:
@@ -177,7 +182,7 @@ def _alerts(db, start: datetime, end: datetime, tz: tzinfo) -> list[AlertLine]:
                 for event, alert in rows]
 
 
-def _blocked(db, start: datetime, end: datetime, tz: tzinfo) -> list[BlockedSource]:
+def _blocked(db: Database, start: datetime, end: datetime, tz: tzinfo) -> list[BlockedSource]:
     with db.session() as session:
         rows = session.scalars(select(Source).where(Source.blocked_at >= start, Source.blocked_at < end)
                                .order_by(Source.blocked_at)).all()
@@ -185,7 +190,7 @@ def _blocked(db, start: datetime, end: datetime, tz: tzinfo) -> list[BlockedSour
                               s.blocked_until.astimezone(tz) if s.blocked_until else None) for s in rows]
 
 
-def build_digest(db, settings, day: date) -> Digest:
+def build_digest(db: Database, settings: Settings, day: date) -> Digest:
     """The digest of local day ``day`` for every configured brand."""
     tz = settings.tz
     start = datetime.combine(day, time(), tzinfo=tz)
@@ -195,6 +200,6 @@ def build_digest(db, settings, day: date) -> Digest:
                   alerts=_alerts(db, start, end, tz), blocked=_blocked(db, start, end, tz))
 
 
-def default_day(settings, now: datetime | None = None) -> date:
+def default_day(settings: Settings, now: datetime | None = None) -> date:
     """The day a digest sent now reports on: yesterday, local time."""
     return ((now or datetime.now(UTC)).astimezone(settings.tz) - timedelta(days=1)).date()

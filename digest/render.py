@@ -10,10 +10,10 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from common.settings import SOURCE_KINDS
 from digest.build import LABELS, Digest
 from digest.charts import trend_png
 from search.labels import KIND_NAMES, LABEL_NAMES
-from yuqing.config import SOURCE_KINDS
 
 TEMPLATES = Path(__file__).with_name("templates")
 EVENT_NAMES = {"firing": "触发", "escalated": "升级", "resolved": "解除", "acknowledged": "已确认"}

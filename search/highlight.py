@@ -4,20 +4,18 @@ from __future__ import annotations
 
 from markupsafe import Markup, escape
 
+from search.fold import fold
+
 SNIPPET_CHARS = 160
 LEAD_CHARS = 40
 
 
-def _ascii_lower(value: str) -> str:
-    # The folding of the SQL test (SQLite's lower() folds ASCII only); it keeps every offset in place.
-    return "".join(c.lower() if c < "\x80" else c for c in value)
-
-
 def match_spans(text: str, terms: list[str]) -> list[tuple[int, int]]:
-    """Where the terms occur in ``text``, overlapping and touching spans merged."""
-    lowered = _ascii_lower(text)
+    """Where the terms occur in ``text``, overlapping and touching spans merged. Both are folded as the search
+    folds them, which keeps every offset, so the spans mark the original text."""
+    lowered = fold(text)
     spans = []
-    for term in {_ascii_lower(t) for t in terms if t}:
+    for term in {fold(t) for t in terms if t}:
         start = lowered.find(term)
         while start >= 0:
             spans.append((start, start + len(term)))

@@ -10,17 +10,23 @@
 
 Whatever is typed parses: a stray quote runs to the end, an unmatched parenthesis is an ordinary
 character, ``OR`` where no operator can stand is the word "OR", and an unknown ``name:value`` is just text.
-Only a filter with a value it cannot take (``sentiment:bad``, ``since:yesterday``) is a
-:class:`QueryError`, worded for the user.
+A :class:`QueryError`, worded for the user, is a filter with a value it cannot take (``sentiment:bad``,
+``grade:不存在``, ``since:yesterday``, ``until:9999-12-31``), or a query too complex to run (more than
+``MAX_TERMS`` words, groups and negations nested deeper than ``MAX_NESTING``).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
-from yuqing.config import SOURCE_KINDS, parse_duration
+from common.settings import DURATION_PATTERN, SOURCE_KINDS, parse_duration
+from nlp.category import CATEGORIES
+from nlp.grade import GRADES
+from nlp.region import PROVINCES
 
 QUOTES = {'"': '"', "“": "”", "”": "”", "「": "」"}
 OPEN, CLOSE = "(（", ")）"
@@ -36,6 +42,11 @@ FIELDS = (*TEXT_FIELDS, "kind", "sentiment", "since", "until")
 # Longer than this a query is someone pasting a page; the tail is dropped rather than run.
 MAX_QUERY_CHARS = 500
 MAX_TERMS = 32
+# Each level is a nested NOT or parenthesis in SQL; about 50 overflowed SQLite's parser stack (an HTTP 500).
+MAX_NESTING = 12
+# Stored posts fall in this range; beyond it date arithmetic overflows and the index key has no room.
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST = datetime(2100, 1, 1, tzinfo=UTC)
 
 
 class QueryError(ValueError):
@@ -205,6 +216,7 @@ class _Parser:
         self.tz = tz
         self.now = now
         self.terms = 0
+        self.depth = 0
 
     def peek(self) -> _Token | None:
         return self.tokens[self.position] if self.position < len(self.tokens) else None
@@ -250,16 +262,28 @@ class _Parser:
         if token.kind == "neg":
             if self.peek() is None or self.peek().kind in ("or", "and", "close"):
                 return self.term("-")
-            node = self.unary()
+            with self.nested():
+                node = self.unary()
             return Not(node) if node is not None else None
         if token.kind == "open":
-            node = self.or_expression()
+            with self.nested():
+                node = self.or_expression()
             if (closing := self.peek()) and closing.kind == "close":
                 self.take()
             return node
         if token.kind == "filter":
             return self.filter(token)
         return self.term(token.text)
+
+    @contextmanager
+    def nested(self) -> Iterator[None]:
+        self.depth += 1
+        if self.depth > MAX_NESTING:
+            raise QueryError(f"查询太复杂：括号和排除最多嵌套 {MAX_NESTING} 层")
+        try:
+            yield
+        finally:
+            self.depth -= 1
 
     def term(self, text: str) -> Term | None:
         if not text.strip():
@@ -295,29 +319,44 @@ def filter_value(name: str, value: str, tz: tzinfo, now: datetime) -> str | date
         return label
     if name in ("since", "until"):
         return parse_moment(value, tz, now, end_of_day=name == "until")
+    if name in _CHOICES and value not in _CHOICES[name]:
+        raise QueryError(f"{name}:{value} 无效，可选 {'、'.join(_CHOICES[name])}")
     return value
 
 
 _EXAMPLES = {"brand": "brand:青禾", "source": "source:tieba", "kind": "kind:forum",
              "sentiment": "sentiment:neg", "category": "category:产品质量", "grade": "grade:严重",
              "region": "region:广东", "since": "since:7d", "until": "until:2026-11-20"}
+# Values the pipeline can store; anything else would silently match nothing.
+_CHOICES = {"grade": GRADES, "category": CATEGORIES, "region": PROVINCES}
 _DATE = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}$")
 
 
 def parse_moment(value: str, tz: tzinfo, now: datetime, *, end_of_day: bool = False) -> datetime:
-    """``7d``/``24h`` back from now, a date (its start; its end with ``end_of_day``), or an ISO date-time."""
+    """``7d``/``24h`` back from now, a date (its start; its end with ``end_of_day``), or an ISO date-time,
+    between 1900 and 2100."""
+    out_of_range = QueryError(f"时间 {value!r} 超出范围：只能在 1900 年到 2100 年之间")
     try:
-        return now - parse_duration(value)
+        moment = _moment(value, tz, now, end_of_day)
+    except OverflowError:
+        raise out_of_range from None
     except ValueError:
-        pass
-    try:
-        if _DATE.match(value):
-            year, month, day = (int(p) for p in value.split("-"))
-            moment = datetime.combine(date(year, month, day), time(), tzinfo=tz)
-            return moment + timedelta(days=1) if end_of_day else moment
-        moment = datetime.fromisoformat(value)
-    except ValueError:
+        if DURATION_PATTERN.match(value):
+            raise QueryError(f"时长 {value!r} 太长：最多 100 年") from None
         raise QueryError(f"时间 {value!r} 无效：写日期 2026-11-01，或时长 7d、24h") from None
+    if not EARLIEST <= moment <= LATEST:
+        raise out_of_range
+    return moment
+
+
+def _moment(value: str, tz: tzinfo, now: datetime, end_of_day: bool) -> datetime:
+    if DURATION_PATTERN.match(value):
+        return now - parse_duration(value)
+    if _DATE.match(value):
+        year, month, day = (int(p) for p in value.split("-"))
+        moment = datetime.combine(date(year, month, day), time(), tzinfo=tz)
+        return moment + timedelta(days=1) if end_of_day else moment
+    moment = datetime.fromisoformat(value)
     return moment if moment.tzinfo else moment.replace(tzinfo=tz)
 
 

@@ -1,24 +1,32 @@
 """Finding stored mentions: the one search behind ``yuqing search``, the web page, its API and the digest.
 
-A query becomes one SQL condition that decides exactly (substring tests on the real title and text); the
-index of :mod:`search.index` only narrows which rows are tested, so results are those of a full scan.
+A query becomes one SQL condition that decides exactly (substring tests on the folded title and text, see
+:mod:`search.fold`); the index of :mod:`search.index` only narrows which rows are tested, so results are those
+of a full scan.
 """
 
 from __future__ import annotations
 
 import heapq
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from itertools import islice
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from sqlalchemy import ColumnElement, Select, and_, func, literal_column, not_, or_, select, table, true
 from sqlalchemy.orm import Session, defer, joinedload
 
 from search import index
+from search.fold import fold
 from search.highlight import highlight, snippet
 from search.query import And, Filter, Node, Not, Or, Query, QueryError, Term, parse_query
 from storage.models import Mention, Source
+
+if TYPE_CHECKING:
+    from storage.db import Database
 
 SORTS = ("time", "relevance")
 MAX_PAGE = 1000
@@ -41,6 +49,15 @@ class SearchRequest:
         return SearchRequest(q=self.q or "", sort=self.sort if self.sort in SORTS else "time",
                              dedupe=self.dedupe, page=min(max(1, self.page), MAX_PAGE),
                              per_page=min(max(1, self.per_page), MAX_PER_PAGE))
+
+    def capped(self) -> tuple[str, ...]:
+        """What :meth:`normalised` cut down, said to the user: a cap nobody hears of looks like missing data."""
+        notes = []
+        if self.per_page > MAX_PER_PAGE:
+            notes.append(f"每页最多 {MAX_PER_PAGE} 条：只返回了 {MAX_PER_PAGE} 条，其余请翻页（page 2、3 …）")
+        if self.page > MAX_PAGE:
+            notes.append(f"最多翻到第 {MAX_PAGE} 页：显示的是第 {MAX_PAGE} 页，请加条件缩小范围")
+        return tuple(notes)
 
 
 @dataclass
@@ -76,8 +93,11 @@ class _Compiler:
 
     def contains(self, column, word: str) -> ColumnElement[bool]:
         if self.dialect == "postgresql":
-            return func.strpos(func.lower(column), func.lower(word)) > 0
-        return func.instr(func.lower(column), func.lower(word)) > 0
+            return func.strpos(func.yuqing_fold(column), func.yuqing_fold(word)) > 0
+        # The plain test first: it implies the folded one (the fold maps character by character), and SQLite stops
+        # there for most candidates, which the index says do contain the word, without calling Python.
+        return or_(func.instr(func.lower(column), func.lower(word)) > 0,
+                   func.instr(func.yuqing_fold(column), fold(word)) > 0)
 
     def condition(self, node: Node | None, negated: bool = False) -> ColumnElement[bool]:
         if node is None:
@@ -86,7 +106,7 @@ class _Compiler:
             found = or_(self.contains(Mention.title, node.text), self.contains(Mention.text, node.text))
             if self.dialect == "postgresql" and self.use_index and not negated:
                 # The GIN index answers this; strpos then drops rows that have the pairs but not the word.
-                grams = func.yuqing_search_word_grams(node.text)
+                grams = func.yuqing_search_word_grams(func.yuqing_fold(node.text))
                 found = and_(literal_column(GRAMS_EXPRESSION).op("@>")(grams), found)
             return found
         if isinstance(node, Not):
@@ -113,7 +133,7 @@ class _Compiler:
         return or_(*(self.contains(Mention.title, word) for word in dict.fromkeys(query.terms)))
 
 
-GRAMS_EXPRESSION = "yuqing_search_grams(mentions.title || chr(10) || mentions.text)"
+GRAMS_EXPRESSION = "yuqing_search_grams(yuqing_fold(mentions.title || chr(10) || mentions.text))"
 
 
 def fts_match(node: Node | None) -> str | None:
@@ -268,17 +288,27 @@ def _story_sizes(session: Session, mentions: list[Mention]) -> dict[int, int]:
 
 # ---- the public functions -------------------------------------------------------
 
+@contextmanager
+def _session(db) -> Iterator[Session]:
+    """A session whose SQLite connection knows ``yuqing_fold`` (PostgreSQL has it from its migration)."""
+    with db.session() as session:
+        if db.dialect == "sqlite":
+            session.connection().connection.driver_connection.create_function(
+                "yuqing_fold", 1, fold, deterministic=True)
+        yield session
+
+
 def parse(text: str, tz: tzinfo, now: datetime | None = None) -> Query:
     return parse_query(text, tz, now or datetime.now(UTC))
 
 
-def search(db, request: SearchRequest, tz: tzinfo, now: datetime | None = None, *,
+def search(db: Database, request: SearchRequest, tz: tzinfo, now: datetime | None = None, *,
            use_index: bool = True) -> SearchPage:
     """One page of results for what the user typed; a query the language cannot take comes back as a message.
 
     ``use_index=False`` finds the same page by a substring scan of every row (benchmarks and checks).
     """
-    request = request.normalised()
+    capped, request = request.capped(), request.normalised()
     try:
         query = parse(request.q, tz, now)
     except QueryError as exc:
@@ -286,7 +316,7 @@ def search(db, request: SearchRequest, tz: tzinfo, now: datetime | None = None, 
     if use_index:
         index.sync(db.engine, limit=20_000, wait=False)
     plan = _Plan.build(query, db.dialect, use_index)
-    with db.session() as session:
+    with _session(db) as session:
         ids, has_next = _page_ids(session, plan, request)
         mentions = _load(session, ids)
         sizes = _story_sizes(session, mentions) if request.dedupe else {}
@@ -294,14 +324,14 @@ def search(db, request: SearchRequest, tz: tzinfo, now: datetime | None = None, 
                     snippet_html=snippet(m.text, query.terms), story_size=sizes.get(m.cluster_id))
                 for m in mentions]
         session.expunge_all()
-    return SearchPage(request, hits=hits, has_next=has_next, notes=query.notes)
+    return SearchPage(request, hits=hits, has_next=has_next, notes=query.notes + capped)
 
 
-def iter_matches(db, query: Query, sort: str = "time", dedupe: bool = False,
+def iter_matches(db: Database, query: Query, sort: str = "time", dedupe: bool = False,
                  limit: int | None = None) -> Iterator[Mention]:
     """Every match in result order (CSV export), loaded a batch at a time."""
     plan = _Plan.build(query, db.dialect)
-    with db.session() as session:
+    with _session(db) as session:
         ids = _result_ids(session, plan, sort if sort in SORTS else "time", dedupe, limit)
         while batch := list(islice(ids, 500)):
             mentions = _load(session, batch)
@@ -321,7 +351,7 @@ class DayVolume:
         return self.positive + self.neutral + self.negative
 
 
-def daily_volume(db, query: Query, tz: tzinfo, days: int = 30,
+def daily_volume(db: Database, query: Query, tz: tzinfo, days: int = 30,
                  now: datetime | None = None) -> list[DayVolume]:
     """Matches per local day and sentiment in the query's time range (else the last ``days`` days)."""
     now = now or datetime.now(UTC)
@@ -332,7 +362,7 @@ def daily_volume(db, query: Query, tz: tzinfo, days: int = 30,
     first, last = start.astimezone(tz).date(), end.astimezone(tz).date()
     counts: dict[date, dict[str, int]] = {}
     plan = _Plan.build(_bounded(query, start, end), db.dialect)
-    with db.session() as session:
+    with _session(db) as session:
         rows = session.execute(select(Mention.published_at, Mention.label).where(*plan.where())
                                .execution_options(yield_per=2000))
         for published_at, label in rows:
@@ -354,25 +384,37 @@ def _bounded(query: Query, start: datetime, end: datetime) -> Query:
     return Query(text=query.text, node=And((*parts, *bounds)), notes=query.notes)
 
 
-def count_matches(db, query: Query) -> int:
+def count_matches(db: Database, query: Query) -> int:
     plan = _Plan.build(query, db.dialect)
-    with db.session() as session:
+    with _session(db) as session:
         return session.scalar(select(func.count()).select_from(Mention).where(*plan.where())) or 0
 
 
+def safe_url(url: str | None) -> str | None:
+    """The original's address if it is a web address; a ``javascript:`` or ``data:`` link from a hostile page
+    is not, and a client that puts ``url`` in an ``href`` must be able to trust it."""
+    if not url:
+        return None
+    return url if urlsplit(url.strip()).scheme.lower() in ("http", "https") else None
+
+
 def record(hit_or_mention: Hit | Mention, tz: tzinfo) -> dict:
-    """A result as the JSON API, ``yuqing search --json`` and the CSV export give it."""
+    """A result as the JSON API and ``yuqing search --json`` give it: ``url`` is always http(s) or null, and
+    any other link the site gave is kept, under a name that says so, in ``unsafe_url``."""
     hit = hit_or_mention if isinstance(hit_or_mention, Hit) else None
     mention = hit.mention if hit else hit_or_mention
+    url = safe_url(mention.url)
     row = {
         "id": mention.id, "brand": mention.brand, "source": mention.source.name, "kind": mention.source_kind,
-        "title": mention.title, "text": mention.text, "url": mention.url, "author": mention.author,
+        "title": mention.title, "text": mention.text, "url": url, "author": mention.author,
         "published_at": mention.published_at.astimezone(tz).isoformat(),
         "sentiment": round(mention.sentiment, 4), "label": mention.label, "category": mention.category,
         "grade": mention.grade, "region": mention.region,
         "reposts": mention.reposts, "comments": mention.comments, "likes": mention.likes,
         "cluster_id": mention.cluster_id,
     }
+    if url is None and mention.url:
+        row["unsafe_url"] = mention.url
     if hit:
         row["highlight"] = {"title": str(hit.title_html), "snippet": str(hit.snippet_html)}
         if hit.story_size is not None:
@@ -382,10 +424,10 @@ def record(hit_or_mention: Hit | Mention, tz: tzinfo) -> dict:
 
 
 
-def counts_by(db, query: Query, *columns: str) -> dict[tuple, int]:
+def counts_by(db: Database, query: Query, *columns: str) -> dict[tuple, int]:
     """How many mentions match ``query``, per value of ``columns`` (``"source_kind"``, ``"label"``, ...)."""
     plan = _Plan.build(query, db.dialect)
     keys = [getattr(Mention, name) for name in columns]
-    with db.session() as session:
+    with _session(db) as session:
         rows = session.execute(select(*keys, func.count()).where(*plan.where()).group_by(*keys))
         return {tuple(row[:-1]): row[-1] for row in rows}

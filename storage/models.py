@@ -5,7 +5,19 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from storage.types import UTCDateTime
@@ -81,9 +93,40 @@ class Mention(Base):
     tokens: Mapped[str] = mapped_column(Text, default="")
     fingerprint: Mapped[int | None] = mapped_column(BigInteger)
     cluster_id: Mapped[int | None] = mapped_column(BigInteger)
+    # Posted by one of the brand's own accounts ([[brands]] official_accounts): its response, not a complaint.
+    official: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     source: Mapped[Source] = relationship(back_populates="mentions")
 
     @property
     def engagement(self) -> int:
         return (self.reposts or 0) + (self.comments or 0) + (self.likes or 0)
+
+
+class Installation(Base):
+    """One row: this database's random id, made by its first migration. Anything that must differ between two
+    installations (or a database and its reset) derives from it, such as the outbox's Message-IDs."""
+
+    __tablename__ = "installation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime]
+
+
+class DeadLetter(Base):
+    """A mention that reached the store step and could not be stored, kept with the reason until a retry stores it.
+
+    No foreign key to ``sources``: the failure may be the source row itself. ``item`` is the mention in the
+    ``yuqing import`` line shape, so ``yuqing import --retry-failed`` replays it through the same pipeline.
+    """
+
+    __tablename__ = "dead_letters"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[str] = mapped_column(String(100), index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    item: Mapped[dict[str, Any]]
+    origin: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    attempts: Mapped[int] = mapped_column(Integer, default=1)

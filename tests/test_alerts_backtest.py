@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from alerts import synthetic
-from alerts.importer import read_items
+from crawler.ingest import read_items
+from demo import synthetic
 from storage.models import Mention
 from tests.conftest import run_cli
 
@@ -79,7 +79,8 @@ def test_backtest_prints_the_figures_and_sends_nothing(sqlite_database, tmp_path
     assert "青禾  触发 一般" in done.stdout and "升级 重大" in done.stdout
     assert "(阈值 10)" in done.stdout and "未发送任何邮件" in done.stderr
     with sqlite_database.session() as session:
-        from alerts.models import Alert, OutboxMessage
+        from alerts.models import Alert
+        from delivery.models import OutboxMessage
 
         assert session.scalar(select(func.count()).select_from(OutboxMessage)) == 0
         assert session.scalar(select(func.count()).select_from(Alert)) == 0
@@ -145,7 +146,7 @@ def test_import_command_runs_the_pipeline_and_keeps_going_past_a_bad_line(sqlite
     path = tmp_path / "mentions.jsonl"
     path.write_text(json.dumps(good, ensure_ascii=False) + "\n{broken\n", encoding="utf-8")
     done = run_cli("--settings", str(settings_file(tmp_path, database.url)), "import", str(path))
-    assert done.returncode == 0, done.stderr
+    assert done.returncode == 1, done.stderr  # the good line is stored; the bad one makes the exit status say so
     assert f"{path}:2: not valid JSON" in done.stderr and "新增 1" in done.stdout
     with database.session() as session:
         row = session.scalar(select(Mention))

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
-from alerts import synthetic
+from alerts import store
 from alerts.engine import evaluate
 from alerts.indicators import measure
-from alerts.models import Alert, AlertEvent, OutboxMessage, Silence
-from alerts.outbox import enqueue
+from alerts.models import Alert, AlertEvent, Silence
+from delivery.models import OutboxMessage
+from delivery.outbox import enqueue
+from demo import synthetic
 from storage.models import Source
 from yuqing.cli import main
 from yuqing.config import Settings
@@ -255,3 +258,52 @@ def test_unsilence_ends_a_silence_and_the_held_notification_goes_out(database, t
     assert "already ended" in capsys.readouterr().err
     with database.session() as session:
         assert session.get(Silence, silence_id).reason == "已知问题"  # ended, not deleted
+
+
+def test_concurrent_evaluations_of_a_new_alert_never_raise_and_tell_people_once(database, tmp_path):
+    settings = settings_for(database, tmp_path)
+    synthetic.store(database, negatives(1, NOW - 5 * MIN, grade="重大"))
+    start, errors = threading.Barrier(4), []
+
+    def evaluator() -> None:
+        start.wait()
+        try:
+            evaluate(database, settings, now=NOW)
+        except Exception as exc:  # noqa: BLE001 - the assertion below names what was raised
+            errors.append(exc)
+
+    threads = [threading.Thread(target=evaluator) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    with database.session() as session:
+        assert session.scalar(select(func.count()).select_from(Alert).where(Alert.scope == "全部")) == 1
+    assert [m.subject.split("】")[0] for m in outbox(database)] == ["【重大"]
+
+
+def test_creating_an_alert_that_another_writer_just_created_uses_its_row(database):
+    key = ("brand", "青禾", "全部")
+    with database.session() as session:
+        created = store.row_for(session, {}, key, NOW).id
+    with database.session() as session:
+        # An evaluator that loaded the table before the other one committed does not know the row.
+        assert store.row_for(session, {}, key, NOW + MIN).id == created
+    with database.session() as session:
+        assert session.scalar(select(func.count()).select_from(Alert)) == 1
+
+
+def test_a_firing_alert_with_muted_categories_writes_rows_only_on_changes(database, tmp_path):
+    settings = settings_for(database, tmp_path)
+    synthetic.store(database, negatives(1, NOW - 5 * MIN, grade="重大"))
+    for minute in range(30):
+        evaluate(database, settings, now=NOW + minute * MIN)
+    with database.session() as session:
+        history = {
+            scope: [kind for (kind,) in session.execute(
+                select(AlertEvent.kind).join(Alert).where(Alert.scope == scope).order_by(AlertEvent.id)
+            )]
+            for scope in ("全部", "产品质量")
+        }
+    assert history == {"全部": ["firing", "notified"], "产品质量": ["firing", "inhibited"]}

@@ -15,10 +15,10 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import select, update
 
-from alerts import synthetic
 from alerts.engine import evaluate
-from alerts.models import OutboxMessage
-from alerts.outbox import SENDING, SENT, deliver_pending
+from delivery.models import OutboxMessage
+from delivery.outbox import SENDING, SENT, deliver_pending
+from demo import synthetic
 from tests.conftest import ROOT, free_port
 from yuqing.config import Settings
 
@@ -169,7 +169,7 @@ def test_mail_waits_while_the_server_is_down_and_each_message_arrives_once_it_is
         ],
     )
     with database.session() as session:
-        from alerts.outbox import enqueue
+        from delivery.outbox import enqueue
 
         enqueue(
             session,

@@ -17,8 +17,8 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 from sqlalchemy import select
 
-from alerts.models import OutboxMessage
-from alerts.outbox import SENT, deliver_pending, enqueue
+from delivery.models import OutboxMessage
+from delivery.outbox import SENT, deliver_pending, enqueue
 from tests.conftest import free_port
 from yuqing.config import Settings
 

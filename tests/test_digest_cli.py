@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from alerts import synthetic
-from alerts.models import OutboxMessage
+from delivery.models import OutboxMessage
+from demo import synthetic
 from storage.db import Database
 from tests.conftest import free_port
 from yuqing.cli import main

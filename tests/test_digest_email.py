@@ -103,7 +103,7 @@ def test_digest_arrives_by_smtp_once_with_text_html_and_charts(world):
     from aiosmtpd.controller import Controller
     from aiosmtpd.handlers import Message
 
-    from alerts.outbox import deliver_pending
+    from delivery.outbox import deliver_pending
 
     received = []
 

@@ -8,7 +8,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from alerts.models import Alert, OutboxMessage
+from alerts.models import Alert
+from delivery.models import OutboxMessage
 from demo.world import DemoPost
 from storage.db import Database
 from storage.models import Mention, Source

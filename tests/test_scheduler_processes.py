@@ -92,6 +92,7 @@ SOURCE = """
 name = "{name}"
 kind = "forum"
 spider = "feed"
+urls = ["http://127.0.0.1:9/feed.xml"]
 interval = "{interval}"
 """
 
@@ -102,7 +103,8 @@ class Setup:
     def __init__(self, tmp_path: Path, write_settings, sources, interval: str = "1h", stop_grace: str = "60s",
                  posts: int = 40, mail: str = "") -> None:
         self.work = tmp_path
-        self.crawler = tmp_path / "crawler.py"
+        # Not "crawler.py": run as a script, its folder comes first on sys.path and it would shadow our package.
+        self.crawler = tmp_path / "stand_in_crawl.py"
         self.crawler.write_text(CRAWLER, encoding="utf-8")
         (tmp_path / "daemon.py").write_text(DAEMON, encoding="utf-8")
         self.posts = [{"id": f"t{n}", "title": f"青禾空气炸锅冒烟 第{n}帖"} for n in range(posts)]
@@ -302,8 +304,10 @@ class HoldingSmtpServer:
 def test_kill_9_while_sending_then_restart_sends_every_email_and_repeats_none_but_the_one_in_flight(setup):
     from aiosmtpd.controller import Controller
 
-    from alerts.models import OutboxMessage
-    from alerts.outbox import SENT, enqueue, message_id
+    from delivery.mime import message_id
+    from delivery.models import OutboxMessage
+    from delivery.outbox import SENT, delivery_id, enqueue
+    from storage.installation import instance_id
     from yuqing.config import load_settings
 
     port = free_port()
@@ -334,7 +338,9 @@ def test_kill_9_while_sending_then_restart_sends_every_email_and_repeats_none_bu
 
     sender = load_settings(world.settings_path).mail.sender
     with world.db.session() as session:
-        expected = {message_id(row, sender) for row in session.scalars(select(OutboxMessage))}
+        instance = instance_id(session)
+        expected = {message_id(delivery_id(row.id, row.key, instance), sender)
+                    for row in session.scalars(select(OutboxMessage))}
     assert set(smtp.received) == expected
     repeated = {mid for mid in smtp.received if smtp.received.count(mid) > 1}
     # Only the message the server took while the sender died can come twice, and it comes with the same
@@ -343,7 +349,7 @@ def test_kill_9_while_sending_then_restart_sends_every_email_and_repeats_none_bu
 
 
 def outbox_states(world: Setup) -> list[str]:
-    from alerts.models import OutboxMessage
+    from delivery.models import OutboxMessage
 
     with world.db.session() as session:
         return list(session.scalars(select(OutboxMessage.state)))

@@ -131,3 +131,48 @@ def test_upgrade_is_repeatable(database):
     database.upgrade()
     with database.session() as session:
         assert session.scalar(select(func.count()).select_from(Source)) == 0
+
+
+def test_three_reviews_on_one_page_without_per_review_links_are_three_mentions(database):
+    page = "https://koubei.example.cn/p/qinghe-air-fryer"
+    reviews = ["炸鸡翅很香，推荐", "冒烟起火，吓坏了，要求退货", "噪音有点大，其他还行"]
+    with database.session() as session:
+        source = get_or_create_source(session, "koubei", "review")
+        created = [upsert_mention(session, source, mention(external_id=None, url=page, title="", text=t))[1]
+                   for t in reviews]
+        again = upsert_mention(session, source, mention(external_id=None, url=page, title="", text=reviews[1]))[1]
+        stored = sorted(session.scalars(select(Mention.text).where(Mention.source_id == source.id)))
+    assert created == [True, True, True] and again is False
+    assert stored == sorted(reviews)
+
+
+def test_posts_with_different_site_ids_under_one_url_are_never_merged(database):
+    page = "https://koubei.example.cn/p/qinghe-rice-cooker"
+    with database.session() as session:
+        source = get_or_create_source(session, "koubei", "review")
+        outcomes = [upsert_mention(session, source, mention(external_id=f"r{n}", url=page, text="同一句话"))[1]
+                    for n in range(3)]
+        count = session.scalar(select(func.count()).select_from(Mention).where(Mention.source_id == source.id))
+    assert outcomes == [True, True, True] and count == 3
+
+
+def test_a_row_stored_under_the_old_url_only_key_still_matches_its_post(database):
+    from storage.repo import _legacy_url_key
+
+    url = "http://n.example.cn/old.html"
+    with database.session() as session:
+        source = get_or_create_source(session, "news", "news")
+        row, _ = upsert_mention(session, source, mention(external_id=_legacy_url_key(url), url=url))
+        same, created = upsert_mention(session, source, mention(external_id=None, url=url))
+        _, other = upsert_mention(session, source, mention(external_id=None, url=url, text="另一条评论"))
+    assert same.id == row.id and created is False and other is True
+
+
+def test_every_migration_branch_leaves_the_search_triggers_on_sqlite(sqlite_database):
+    # Branches from 0001 run in an order alembic picks; one that rebuilds ``mentions`` (batch mode) after 0003
+    # would silently drop the triggers, and newly stored mentions would never be found.
+    from sqlalchemy import text
+
+    with sqlite_database.engine.connect() as connection:
+        triggers = {row[0] for row in connection.execute(text("SELECT name FROM sqlite_master WHERE type='trigger'"))}
+    assert {"mentions_search_insert", "mentions_search_update", "mentions_search_delete"} <= triggers

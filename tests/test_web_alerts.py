@@ -9,9 +9,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from alerts import synthetic
 from alerts.engine import evaluate
 from alerts.models import Alert
+from demo import synthetic
 from storage.db import Database
 from web.app import create_app
 from yuqing.config import load_settings

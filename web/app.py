@@ -1,4 +1,5 @@
-"""The search page and its JSON API: the same :func:`search.service.search` that ``yuqing search`` calls.
+"""The web app: the search page and its JSON API (the same :func:`search.service.search` that ``yuqing search``
+calls), and the alert, incident and overview pages of :mod:`web.routes`.
 
 Server-rendered, no JavaScript. Crawled text reaches the page only through Jinja2's autoescaping or the
 highlighter, which escapes before it marks; links to originals are kept only when they are http(s).
@@ -9,6 +10,7 @@ from __future__ import annotations
 import hmac
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import quote, urlencode
 
 from fastapi import FastAPI, Request
@@ -19,9 +21,11 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from search.export import csv_chunks
 from search.labels import KIND_NAMES, LABEL_NAMES
 from search.query import QueryError
-from search.service import daily_volume, iter_matches, parse, record, search
+from search.service import daily_volume, iter_matches, parse, record, safe_url, search
 from web.chart import volume_svg
 from web.config import is_loopback
+from web.csrf import SESSION_COOKIE, Csrf
+from web.routes import register
 from web.views import (
     GRADE_CHOICES,
     SENTIMENT_CHOICES,
@@ -29,8 +33,11 @@ from web.views import (
     SORT_CHOICES,
     FilterForm,
     active_alerts,
-    safe_url,
 )
+
+if TYPE_CHECKING:  # annotations only: nothing here runs an import up to the CLI layer
+    from storage.db import Database
+    from yuqing.config import Settings
 
 TEMPLATES = Path(__file__).with_name("templates")
 TOKEN_COOKIE = "yuqing_token"
@@ -43,7 +50,7 @@ SECURITY_HEADERS = {
 }
 
 
-def create_app(settings, db, *, host: str = "127.0.0.1") -> FastAPI:
+def create_app(settings: Settings, db: Database, *, host: str = "127.0.0.1") -> FastAPI:
     """The web app for ``db``; when ``host`` is not loopback every request must carry the token."""
     token = None if is_loopback(host) else settings.web.token
     if not is_loopback(host) and not token:
@@ -52,6 +59,17 @@ def create_app(settings, db, *, host: str = "127.0.0.1") -> FastAPI:
     environment = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(default=True))
     templates = Jinja2Templates(env=environment)
     tz = settings.tz
+    csrf = Csrf()
+
+    @app.middleware("http")
+    async def session(request: Request, call_next):
+        """Every browser gets a session cookie, which the forms' CSRF tokens are bound to."""
+        fresh = None if request.cookies.get(SESSION_COOKIE) else Csrf.new_session()
+        request.state.session_id = fresh
+        response = await call_next(request)
+        if fresh:
+            response.set_cookie(SESSION_COOKIE, fresh, httponly=True, samesite="strict")
+        return response
 
     @app.middleware("http")
     async def guard(request: Request, call_next):
@@ -63,7 +81,7 @@ def create_app(settings, db, *, host: str = "127.0.0.1") -> FastAPI:
             if request.query_params.get("token"):
                 # The token came in the address: keep it in a cookie and take it out of the address bar.
                 params = [(k, v) for k, v in request.query_params.multi_items() if k != "token"]
-                target = request.url.path + (f"?{urlencode(params)}" if params else "")
+                target = _same_origin(request.url.path) + (f"?{urlencode(params)}" if params else "")
                 response = RedirectResponse(target, status_code=303)
                 response.set_cookie(TOKEN_COOKIE, token, httponly=True, samesite="strict")
                 return _with_headers(response)
@@ -86,7 +104,9 @@ def create_app(settings, db, *, host: str = "127.0.0.1") -> FastAPI:
             "safe_url": safe_url, "page_link": form.link, "export_link": "/export.csv?" + form.query_string(),
             "kinds": KIND_NAMES, "sentiments": SENTIMENT_CHOICES, "grades": GRADE_CHOICES,
             "sinces": SINCE_CHOICES, "sorts": SORT_CHOICES,
-        })
+        }, status_code=200 if page.ok else 400)
+
+    register(app, settings, db, csrf)
 
     @app.get("/export.csv")
     def export(request: Request):
@@ -131,6 +151,13 @@ def _offered_token(request: Request) -> str | None:
     if header.lower().startswith("bearer "):
         return header[7:].strip()
     return request.query_params.get("token") or request.cookies.get(TOKEN_COOKIE)
+
+
+def _same_origin(path: str) -> str:
+    """The path as a redirect target that stays on this site. ``//evil.example/`` is another host's address, and
+    so is ``/\\evil.example`` once a browser has read it (backslashes become slashes); one leading slash is left.
+    A tab or line break after it (which a browser would drop) is percent-encoded by ``RedirectResponse``."""
+    return "/" + path.lstrip("/\\")
 
 
 def _with_headers(response: Response) -> Response:

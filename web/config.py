@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
+from urllib.parse import urlsplit
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
-from yuqing.config import Section
-
-LOOPBACK = ("127.0.0.1", "::1", "localhost")
+from common.settings import Section
 
 
 class WebSettings(Section):
@@ -19,6 +19,19 @@ class WebSettings(Section):
     per_page: int = Field(default=20, ge=1, le=200)
     chart_days: int = Field(default=30, ge=1, le=92)
     export_limit: int = Field(default=100_000, ge=1, le=1_000_000)
+    # The address people open the pages at (https://yuqing.example.com behind a proxy): emails and robot cards
+    # link their alert there. Unset: notifications carry no link, as a link to 127.0.0.1 would lead nowhere.
+    public_url: str | None = None
+
+    @field_validator("public_url")
+    @classmethod
+    def _web_address(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parts = urlsplit(value.strip())
+        if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+            raise ValueError(f"{value!r} is not a web address such as https://yuqing.example.com")
+        return value.strip().rstrip("/")
 
     @property
     def token(self) -> str | None:
@@ -26,4 +39,9 @@ class WebSettings(Section):
 
 
 def is_loopback(host: str) -> bool:
-    return host in LOOPBACK or host.startswith("127.")
+    """True only for a loopback address (127.0.0.0/8, ::1). A name is never loopback: ``127.evil.example`` is
+    anyone's, and even ``localhost`` is whatever the resolver says, so a name needs the token."""
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
-from urllib.parse import urlencode, urlsplit
+from typing import TYPE_CHECKING
+from urllib.parse import urlencode
 
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
+from common.settings import SOURCE_KINDS
+from search.query import MAX_QUERY_CHARS
 from search.service import SearchRequest
-from yuqing.config import SOURCE_KINDS
+
+if TYPE_CHECKING:
+    from storage.db import Database
 
 SENTIMENT_CHOICES = {"neg": "负面", "neu": "中性", "pos": "正面"}
 GRADE_CHOICES = ("一般", "严重", "重大")
@@ -46,7 +51,8 @@ class FilterForm:
             value = params.get(name, "")
             return value if value in allowed else ""
 
-        return cls(q=params.get("q", "")[:500], brand=params.get("brand", "")[:100],
+        # One character over the limit, so the parser notices the cut and says so.
+        return cls(q=params.get("q", "")[:MAX_QUERY_CHARS + 1], brand=params.get("brand", "")[:100],
                    kind=choice("kind", SOURCE_KINDS), sentiment=choice("sentiment", SENTIMENT_CHOICES),
                    grade=choice("grade", GRADE_CHOICES), since=choice("since", SINCE_CHOICES),
                    sort=choice("sort", SORT_CHOICES) or "time",
@@ -77,13 +83,6 @@ class FilterForm:
         return "/?" + self.query_string(page=page)
 
 
-def safe_url(url: str | None) -> str | None:
-    """The original's address if it is a web address; a ``javascript:`` link from a hostile page is not."""
-    if not url:
-        return None
-    return url if urlsplit(url.strip()).scheme.lower() in ("http", "https") else None
-
-
 @dataclass(frozen=True)
 class AlertLine:
     subject: str
@@ -94,7 +93,7 @@ class AlertLine:
     acknowledged: bool
 
 
-def active_alerts(db, tz: tzinfo) -> list[AlertLine]:
+def active_alerts(db: Database, tz: tzinfo) -> list[AlertLine]:
     """Pending and firing alerts from the alert engine's tables (none when the engine is not installed)."""
     try:
         from alerts.models import Alert

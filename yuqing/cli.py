@@ -16,9 +16,12 @@ from pathlib import Path
 
 from yuqing.config import Settings, SettingsError, load_settings
 
-COMMAND_MODULES = ("core", "crawling", "crawl", "nlp", "alerts", "search", "digest", "web", "run", "demo")
+COMMAND_MODULES = ("db", "crawl", "parse", "import_", "nlp", "alerts", "report", "search", "digest", "web", "run",
+                   "demo")
 
 EXIT_USAGE = 2
+EXIT_DATABASE = 1
+DATABASE_MUST_EXIST = "YUQING_DATABASE_MUST_EXIST"
 
 
 class UserError(Exception):
@@ -42,9 +45,14 @@ class Context:
     @cached_property
     def db(self):
         settings = self.settings
-        from storage.db import Database
+        from storage.db import Database, UnsupportedDatabase
 
-        database = Database(settings.storage.url)
+        try:
+            # A crawl started by the daemon must not create a new database where the daemon's vanished.
+            database = Database(settings.storage.database_url, create=not os.environ.get(DATABASE_MUST_EXIST))
+        except UnsupportedDatabase as exc:
+            key = "storage.url_env" if settings.storage.url_env else "storage.url"
+            raise SettingsError(f"{self.settings_path}: {key}: {exc}") from None
         database.upgrade()
         return database
 
@@ -96,6 +104,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         sys.stderr.close()
         return 0
+    except Exception as exc:
+        # Imported only now: `yuqing parse` and --help never load the database layer.
+        from storage.db import database_problem
+
+        problem = database_problem(exc, _storage_url(context))
+        if problem is None:
+            raise
+        logging.getLogger("yuqing").debug("database problem", exc_info=True)
+        print(f"yuqing: {problem}", file=sys.stderr)
+        return EXIT_DATABASE
+
+
+def _storage_url(context: Context) -> str | None:
+    settings = context.__dict__.get("settings")  # only if it was loaded: a broken file must not raise here
+    return settings.storage.database_url if settings is not None else None
 
 
 def settings_dir(context: Context) -> Path:

@@ -9,47 +9,48 @@ from __future__ import annotations
 import os
 import re
 import tomllib
+from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
-SOURCE_KINDS = ("social", "forum", "complaint", "review", "news")
-SourceKind = Literal["social", "forum", "complaint", "review", "news"]
+from alerts.config import AlertSettings
+from common.settings import (
+    SOURCE_KINDS,
+    SOURCE_NAME_PATTERN,
+    Duration,
+    PositiveDuration,
+    Section,
+    SourceKind,
+    parse_duration,
+)
+from delivery.config import MailSettings, RobotSettings, missing_robot_secrets
+from digest.config import DigestSettings
+from web.config import WebSettings
 
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d|w)?\s*$")
-_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
-
-
-def parse_duration(value: object) -> timedelta:
-    """``90`` (seconds), ``"30s"``, ``"15m"``, ``"2h"``, ``"7d"``, ``"1w"`` -> timedelta."""
-    if isinstance(value, timedelta):
-        return value
-    if isinstance(value, bool):
-        raise ValueError("expected a duration such as 30s, 15m, 2h or 7d")
-    if isinstance(value, int | float):
-        seconds = float(value)
-    elif isinstance(value, str) and (match := _DURATION.match(value)):
-        seconds = float(match.group(1)) * _UNIT_SECONDS[match.group(2) or "s"]
-    else:
-        raise ValueError("expected a duration such as 30s, 15m, 2h or 7d")
-    if seconds < 0:
-        raise ValueError("a duration cannot be negative")
-    return timedelta(seconds=seconds)
-
-
-Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
-
-
-class Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
+__all__ = ["SOURCE_KINDS", "Duration", "Section", "SourceKind", "parse_duration"]
 
 class StorageSettings(Section):
     url: str = "sqlite:///var/yuqing.db"
+    # Names the variable holding the URL, so a PostgreSQL password need not live in the file.
+    url_env: str | None = None
     retention: Duration = timedelta(days=365)
+
+    @model_validator(mode="after")
+    def _one_url(self) -> StorageSettings:
+        if self.url_env and "url" in self.model_fields_set:
+            raise ValueError("give url or url_env, not both")
+        return self
+
+    @property
+    def database_url(self) -> str:
+        """The URL to connect to: from ``url_env``'s variable when set (checked at start-up), else ``url``."""
+        return os.environ.get(self.url_env, "") if self.url_env else self.url
+
+    def missing_secrets(self, environ: Mapping[str, str]) -> list[tuple[str, str | None]]:
+        return [("storage.url_env", self.url_env)] if self.url_env and not environ.get(self.url_env) else []
 
 
 class BrandSettings(Section):
@@ -58,6 +59,8 @@ class BrandSettings(Section):
     must: list[str] = []
     exclude: list[str] = []
     regex: str | None = None
+    # Source name -> the brand's own account names on it: their posts are its response (官方回应), not complaints.
+    official_accounts: dict[str, list[str]] = {}
 
     @field_validator("regex")
     @classmethod
@@ -76,14 +79,14 @@ class BrandSettings(Section):
 
 
 class SourceSettings(Section):
-    name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
+    name: str = Field(min_length=1, max_length=100, pattern=SOURCE_NAME_PATTERN)
     kind: SourceKind
     spider: str = Field(min_length=1)
     urls: list[str] = []
     base_url: str | None = None
     keywords: list[str] = []
     forums: list[str] = []
-    interval: Duration = timedelta(minutes=30)
+    interval: PositiveDuration = timedelta(minutes=30)
     enabled: bool = True
     max_pages: int = Field(default=5, ge=1, le=1000)
     lookback: Duration = timedelta(days=7)
@@ -93,10 +96,38 @@ class SourceSettings(Section):
     obey_robots: bool = True
     cookie_env: str | None = None
     selectors: dict[str, str] = {}
+    # Keyword fan-out (crawler/fanout.py): 0 sends every search every run.
+    searches_per_run: int = Field(default=0, ge=0, le=10_000)
+    combine_with: str = Field(default="", max_length=10)
+    terms_per_search: int = Field(default=5, ge=1, le=50)
 
     @property
     def cookie(self) -> str | None:
         return os.environ.get(self.cookie_env) if self.cookie_env else None
+
+    @model_validator(mode="after")
+    def _crawlable(self) -> SourceSettings:
+        """What would only fail when the crawl starts fails here: the spider, its required keys, the addresses."""
+        from crawler.sites import SITES
+
+        site = SITES.get(self.spider)
+        if site is None:
+            raise ValueError(f"spider: unknown spider {self.spider!r} (known: {', '.join(sorted(SITES))})")
+        for key in site.requires:
+            if not getattr(self, key):
+                raise ValueError(f"{key}: the {self.spider} spider needs {key}")
+        for url in [*self.urls, *([self.base_url] if self.base_url else [])]:
+            if not re.match(r"^https?://[^/\s]+", url):
+                raise ValueError(f"{url!r} is not an http(s) address")
+        if self.spider == "review":
+            from crawler.parsers import ParseError
+            from crawler.parsers.review import check_selectors
+
+            try:
+                check_selectors(self.selectors)
+            except ParseError as exc:
+                raise ValueError(f"selectors: {exc}") from None
+        return self
 
 
 class GradeSettings(Section):
@@ -134,6 +165,10 @@ class CrawlSettings(Section):
     # When the variable it names holds a redis URL, crawls share a scrapy-redis request queue and duplicate
     # filter, so several crawler processes (on one machine or many) split one source's pages between them.
     redis_url_env: str | None = None
+    # Several deployments (or tests) can share one redis: every key starts with this.
+    redis_prefix: str = Field(default="yuqing", pattern=r"^[A-Za-z0-9_.-]+$")
+    # A crawl worker's concurrent requests per source; the site's delay is kept fleet-wide on top of it.
+    worker_concurrency: int = Field(default=4, ge=1, le=64)
 
     @property
     def redis_url(self) -> str | None:
@@ -143,24 +178,18 @@ class CrawlSettings(Section):
 class SchedulerSettings(Section):
     """The daemon (``yuqing run``): how long a crawl may take, how runs are spread, what a late run may still do."""
 
-    crawl_timeout: Duration = timedelta(minutes=15)
-    crawl_timeouts: dict[str, Duration] = {}
+    crawl_timeout: PositiveDuration = timedelta(minutes=15)
+    crawl_timeouts: dict[str, PositiveDuration] = {}
     # Sources sharing an interval would otherwise all start in the same second and hit the CPU (and a site) at once.
     jitter: Duration = timedelta(seconds=30)
     misfire_grace: Duration = timedelta(minutes=15)
     max_parallel_crawls: int = Field(default=2, ge=1, le=32)
-    outbox_interval: Duration = timedelta(seconds=30)
+    outbox_interval: PositiveDuration = timedelta(seconds=30)
     retention_time: str = Field(default="03:30", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
     stop_grace: Duration = timedelta(seconds=60)
 
     def crawl_timeout_for(self, source: str) -> timedelta:
         return self.crawl_timeouts.get(source, self.crawl_timeout)
-
-
-# Imported here, after Section and Duration exist, because alerts.config builds on them.
-from alerts.config import AlertSettings, MailSettings  # noqa: E402
-from digest.config import DigestSettings  # noqa: E402
-from web.config import WebSettings  # noqa: E402
 
 
 class Settings(Section):
@@ -169,10 +198,12 @@ class Settings(Section):
     nlp: NlpSettings = NlpSettings()
     crawl: CrawlSettings = CrawlSettings()
     scheduler: SchedulerSettings = SchedulerSettings()
-    brands: list[BrandSettings] = []
+    # A monitor with no brand watches nothing; validated even when absent, so the error names the section.
+    brands: list[BrandSettings] = Field(default=[], validate_default=True)
     sources: list[SourceSettings] = []
     alerts: AlertSettings = AlertSettings()
     mail: MailSettings = MailSettings()
+    robots: dict[str, RobotSettings] = {}
     web: WebSettings = WebSettings()
     digest: DigestSettings = DigestSettings()
 
@@ -185,12 +216,49 @@ class Settings(Section):
             raise ValueError(f"unknown time zone {value!r}") from None
         return value
 
+    @field_validator("brands")
+    @classmethod
+    def _some_brand(cls, value: list[BrandSettings]) -> list[BrandSettings]:
+        if not value:
+            raise ValueError("at least one [[brands]] entry is required (name = \"...\"): there is nothing to watch")
+        return value
+
     @model_validator(mode="after")
     def _unique_names(self) -> Settings:
         for label, names in (("brands", [b.name for b in self.brands]), ("sources", [s.name for s in self.sources])):
             dupes = sorted({n for n in names if names.count(n) > 1})
             if dupes:
                 raise ValueError(f"{label}: duplicate name {dupes[0]!r}")
+        return self
+
+    @model_validator(mode="after")
+    def _robots_reach_departments(self) -> Settings:
+        from alerts.routing import DEPARTMENT_NAMES
+        from delivery.channels import ROBOTS
+
+        known = {*DEPARTMENT_NAMES, *self.alerts.categories.values(), self.digest.department}
+        for name, robot in self.robots.items():
+            if not re.fullmatch(r"[A-Za-z0-9_.-]+", name):
+                raise ValueError(f"robots.{name}: a robot name is letters, digits, '_', '.' or '-'")
+            if robot.platform not in ROBOTS:
+                raise ValueError(f"robots.{name}.platform: unknown platform {robot.platform!r} "
+                                 f"(known: {', '.join(ROBOTS)})")
+            if robot.secret_env and not ROBOTS[robot.platform].signed:
+                raise ValueError(f"robots.{name}.secret_env: {robot.platform} robots are not signed")
+            for department in robot.departments:
+                if department not in known:
+                    raise ValueError(f"robots.{name}.departments: unknown department {department!r} "
+                                     f"(known: {', '.join(sorted(known))})")
+        return self
+
+    @model_validator(mode="after")
+    def _official_sources(self) -> Settings:
+        known = {s.name for s in self.sources}
+        for brand in self.brands:
+            for source in brand.official_accounts:
+                if source not in known:
+                    raise ValueError(f"brands {brand.name!r}: official_accounts names unknown source {source!r} "
+                                     f"(known: {', '.join(sorted(known)) or 'none configured'})")
         return self
 
     @property
@@ -228,7 +296,22 @@ def load_settings(path: str | os.PathLike[str]) -> Settings:
         raise SettingsError(f"{path}: settings file not found") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise SettingsError(f"{path}: not valid TOML: {exc}") from None
+    except OSError as exc:
+        raise SettingsError(f"{path}: cannot read the settings file: {exc.strerror}") from None
+    if not raw:
+        raise SettingsError(f"{path}: the file is empty: it needs at least a [[brands]] entry "
+                            "(the shipped settings.toml is a commented example)")
     try:
-        return Settings.model_validate(raw)
+        settings = Settings.model_validate(raw)
     except ValidationError as exc:
         raise SettingsError(_describe(exc.errors()[0], path)) from None
+    check_secrets(settings, path)
+    return settings
+
+
+def check_secrets(settings: Settings, path: Path, environ: Mapping[str, str] = os.environ) -> None:
+    """Every secret the settings need must be in the environment now, at start-up: a missing SMTP password found
+    at the first alert would be retried for ever as if the server were down."""
+    for key, variable in (*settings.storage.missing_secrets(environ), *settings.mail.missing_secrets(environ),
+                          *missing_robot_secrets(settings.robots, environ)):
+        raise SettingsError(f"{path}: {key}: environment variable {variable or '(none named)'} is not set")

@@ -21,7 +21,11 @@ from crawler.parsers.common import ParseError, html_page, html_to_text, text_or_
 
 HIDDEN = "□"
 REVIEW_URL = "https://www.dianping.com/review/{id}"
-_SVGMTSI = re.compile(r"<svgmtsi\b[^>]*?(?:/>|>[^<]*</svgmtsi\s*>)", re.I)
+# One <svgmtsi> per hidden character, empty or holding one private-use code point. ``<svgmtsi/>`` is not
+# self-closing in HTML (a browser puts the rest of the sentence inside it), so only the tag and the one
+# character are replaced and the closing tag dropped: the words after it stay.
+_SVGMTSI = re.compile(r"<svgmtsi\b[^>]*>(?:&#x[ef][0-9a-f]{3};|[\ue000-\uf8ff])?", re.I)
+_SVGMTSI_END = re.compile(r"</svgmtsi\s*>", re.I)
 _PRIVATE_USE = re.compile("[\ue000-\uf8ff]")
 _STARS = re.compile(r"\bsml-str(\d{1,2})\b")
 _SCORE = re.compile(r"^\s*(\S+?)\s*[:：]\s*(\d+(?:\.\d+)?)\s*$")
@@ -77,9 +81,9 @@ def _review(node: Selector, shop: str | None, now: datetime, tz: ZoneInfo) -> Me
 
 def reveal(fragment: str) -> tuple[str, int]:
     """A review fragment's text with each font-obfuscated character as ``□``, and how many there were."""
-    marked = _SVGMTSI.sub(HIDDEN, fragment)
+    marked = _SVGMTSI_END.sub("", _SVGMTSI.sub(HIDDEN, fragment))
+    hidden = marked.count(HIDDEN) - fragment.count(HIDDEN) + len(_PRIVATE_USE.findall(marked))
     marked = _PRIVATE_USE.sub(HIDDEN, marked)
-    hidden = len(_SVGMTSI.findall(fragment)) + len(_PRIVATE_USE.findall(_SVGMTSI.sub("", fragment)))
     return html_to_text(marked), hidden
 
 

@@ -42,8 +42,7 @@ def parse_list(
     body: bytes, url: str, *, now: datetime, tz: ZoneInfo, selectors: dict[str, str] | None = None
 ) -> list[MentionItem]:
     """Threads of a forum page; ``extra.is_top`` marks pinned threads, which are old news on every page."""
-    text = _PAGELET.sub(lambda m: m.group(1) + m.group(2) + (m.group(3) or ""), decode_body(body))
-    page = Selector(text=text, type="html")
+    page = html_page(_PAGELET.sub(lambda m: m.group(1) + m.group(2) + (m.group(3) or ""), decode_body(body)))
     if not page.css("#thread_list, li.j_thread_list"):
         raise ParseError(f"tieba list {url}: no #thread_list (not a forum page, or a verification page)")
     forum = _forum_name(page)

@@ -40,10 +40,11 @@ class SourceSpider(scrapy.Spider):
 
     @property
     def brand_keywords(self) -> list[str]:
-        """What to ask a site's search for: the source's own keywords, else every brand's name and aliases."""
-        if self.source.keywords:
-            return list(self.source.keywords)
-        return [word for brand in self.yuqing.brands for word in brand.keywords]
+        """What to ask a site's search for in this run: the source's own keywords, else the brands' names and
+        aliases, combined and rotated to stay within the source's searches per run (see crawler.fanout)."""
+        from crawler.fanout import search_plan
+
+        return search_plan(self.source, self.yuqing.brands).queries(self.now)
 
     def parse_page(self, parser: str, response, **kwargs) -> list[MentionItem]:
         """Run a site parser on a response; a malformed page is one clear error, and the crawl goes on."""

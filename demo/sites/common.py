@@ -6,7 +6,7 @@ import json
 from html import escape
 from zoneinfo import ZoneInfo
 
-from demo.server import DemoResponse
+from demo.http import DemoResponse
 from demo.world import DemoPost
 
 BEIJING = ZoneInfo("Asia/Shanghai")

@@ -6,7 +6,7 @@ Characters listed in a post's ``extra["obfuscate"]`` are drawn by the (absent) w
 
 from __future__ import annotations
 
-from demo.server import DemoRequest, DemoResponse
+from demo.http import DemoRequest, DemoResponse
 from demo.sites.common import html, html_response, local, page_of
 from demo.world import DemoPost, World
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from demo.server import DemoRequest, DemoResponse
+from demo.http import DemoRequest, DemoResponse
 from demo.sites.common import BEIJING, html, html_response, int_arg, page_of
 from demo.world import DemoPost, World
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from email.utils import format_datetime
 from xml.sax.saxutils import escape
 
-from demo.server import DemoRequest, DemoResponse
+from demo.http import DemoRequest, DemoResponse
 from demo.world import World
 
 

@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from demo.server import DemoRequest, DemoResponse
+from demo.http import DemoRequest, DemoResponse
 from demo.sites.common import html, html_response, int_arg, json_response, local, matching, page_of
 from demo.world import DemoPost, World
 

@@ -6,7 +6,7 @@ link ``h3 a``, rating ``.stars``, region ``.loc``, next ``a.next``.
 
 from __future__ import annotations
 
-from demo.server import DemoRequest, DemoResponse
+from demo.http import DemoRequest, DemoResponse
 from demo.sites.common import html, html_response, int_arg, local, page_of
 from demo.world import DemoPost, World
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 
-from demo.server import DemoRequest, DemoResponse
+from demo.http import DemoRequest, DemoResponse
 from demo.sites.common import BEIJING, html, html_response, int_arg, local, matching, page_of
 from demo.world import DemoPost, World
 

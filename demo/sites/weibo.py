@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from urllib.parse import parse_qs
 
-from demo.server import DemoRequest, DemoResponse
+from demo.http import DemoRequest, DemoResponse
 from demo.sites.common import BEIJING, int_arg, json_response, matching, page_of
 from demo.world import DemoPost, World
 

@@ -6,7 +6,7 @@ A post's ``extra["type"]`` is ``answer`` (default, with ``extra["question"]``) o
 
 from __future__ import annotations
 
-from demo.server import DemoRequest, DemoResponse
+from demo.http import DemoRequest, DemoResponse
 from demo.sites.common import html, int_arg, json_response, matching
 from demo.world import DemoPost, World
 

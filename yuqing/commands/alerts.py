@@ -1,5 +1,4 @@
-"""``alerts evaluate|send|list|ack|silence|unsilence|backtest`` and ``import``: the crisis alert engine from the
-shell."""
+"""``alerts evaluate|send|list|ack|silence|unsilence|backtest``: the crisis alert engine from the shell."""
 
 from __future__ import annotations
 
@@ -58,11 +57,17 @@ def register(commands) -> None:
     backtest.add_argument("--json", action="store_true", help="每行输出一个 JSON 对象 (JSON lines)")
     backtest.set_defaults(handler=backtest_command)
 
-    importer = commands.add_parser(
-        "import", help="导入 JSON Lines 格式的提及并走完整流水线 (import mentions)"
+    tune = actions.add_parser(
+        "tune", help="按品牌历史建议阈值，使误报不超过预算 (propose per-brand thresholds from history)"
     )
-    importer.add_argument("file", help="每行一个提及：yuqing parse 的输出加 brand、source、source_kind")
-    importer.set_defaults(handler=import_command)
+    tune.add_argument("brand", help="品牌名 (brand name)")
+    tune.add_argument("--days", type=int, default=30, help="回放最近多少天，默认 30 (days of history)")
+    tune.add_argument("--step", default="10m", help="评估间隔，默认 10m (evaluation step)")
+    tune.add_argument(
+        "--general-per-week", type=float, default=1.0, help="每周最多几次一般预警，默认 1 (budget of 一般)"
+    )
+    tune.add_argument("--write", action="store_true", help="写入设置文件 (append the thresholds to the settings)")
+    tune.set_defaults(handler=tune_command)
 
 
 def _moment(value: str, tz, option: str) -> datetime:
@@ -88,7 +93,7 @@ def _duration(value: str, option: str) -> timedelta:
 
 def evaluate_command(args, context) -> int:
     from alerts.engine import evaluate
-    from alerts.outbox import deliver_pending
+    from delivery.outbox import deliver_pending
 
     settings = context.settings
     report = evaluate(context.db, settings)
@@ -106,135 +111,91 @@ def evaluate_command(args, context) -> int:
 
 
 def send_command(args, context) -> int:
-    from alerts.outbox import deliver_pending
+    from delivery.outbox import deliver_pending
 
     return _print_delivery(deliver_pending(context.db, context.settings))
 
 
 def _print_delivery(report) -> int:
-    print(f"邮件：发送 {report.sent}，稍后重试 {report.retried}，失败 {report.failed}")
+    """One line of counts; then, if anything is left undelivered, why, on stderr, and exit status 1."""
+    print(f"发送 {report.sent}，稍后重试 {report.retried}，失败 {report.failed}，待发 {report.waiting}")
     for error in report.errors:
         print(f"  {error}", file=sys.stderr)
-    return 1 if report.failed else 0
+    for reason in report.reasons:
+        print(f"  未送达 (undelivered): {reason}", file=sys.stderr)
+    return 1 if report.undelivered else 0
 
 
 def list_command(args, context) -> int:
-    from sqlalchemy import select
-
-    from alerts.engine import active_silences
-    from alerts.models import Alert
-    from alerts.state import INACTIVE, RESOLVED
+    from report.alerts import alert_list, current_silences
 
     settings = context.settings
-    now = datetime.now(UTC)
-    with context.db.session() as session:
-        rows = session.scalars(select(Alert).order_by(Alert.updated_at.desc())).all()
-        rows = [r for r in rows if r.state != INACTIVE and (args.all or r.state != RESOLVED)]
-        silences = active_silences(session, now)
-        for row in rows:
-            reasons = (row.evidence or {}).get("reasons") or []
-            if args.json:
-                print(
-                    json.dumps(
-                        {
-                            "id": row.id,
-                            "kind": row.kind,
-                            "subject": row.subject,
-                            "scope": row.scope,
-                            "state": row.state,
-                            "level": row.level,
-                            "started_at": row.started_at and row.started_at.isoformat(),
-                            "last_notified_at": row.last_notified_at and row.last_notified_at.isoformat(),
-                            "resolved_at": row.resolved_at and row.resolved_at.isoformat(),
-                            "acknowledged_by": row.acknowledged_by,
-                            "acknowledged_at": row.acknowledged_at and row.acknowledged_at.isoformat(),
-                            "reasons": reasons,
-                        },
-                        ensure_ascii=False,
-                    )
-                )
-                continue
-            who = row.subject if row.kind == "brand" else f"数据源 {row.subject}"
-            scope = f"·{row.scope}" if row.scope and row.scope != "全部" else ""
-            ack = f" 已确认({row.acknowledged_by or '-'})" if row.acknowledged_at else ""
-            why = "; ".join(f"{r['name']}={r['value']:g}≥{r['threshold']:g}" for r in reasons[:3])
+    rows = alert_list(context.db, include_resolved=args.all)
+    for row in rows:
+        if args.json:
+            print(json.dumps({
+                "id": row.id, "kind": row.kind, "subject": row.subject, "scope": row.scope, "state": row.state,
+                "level": row.level, "started_at": row.started_at and row.started_at.isoformat(),
+                "last_notified_at": row.last_notified_at and row.last_notified_at.isoformat(),
+                "resolved_at": row.resolved_at and row.resolved_at.isoformat(),
+                "acknowledged_by": row.acknowledged_by,
+                "acknowledged_at": row.acknowledged_at and row.acknowledged_at.isoformat(),
+                "reasons": row.raw_reasons,
+            }, ensure_ascii=False))
+            continue
+        who = row.subject if row.kind == "brand" else f"数据源 {row.subject}"
+        scope = f"·{row.scope}" if row.scope and row.scope != "全部" else ""
+        ack = f" 已确认({row.acknowledged_by or '-'})" if row.acknowledged_at else ""
+        why = "; ".join(f"{r['name']}={r['value']:g}≥{r['threshold']:g}" for r in row.raw_reasons[:3])
+        print(
+            f"#{row.id:<4} {row.state:<8} {row.level or '-':<3} {who}{scope}"
+            f"  起 {when(row.started_at, settings.tz)}"
+            f"  通知 {when(row.last_notified_at, settings.tz)}{ack}  {why}".rstrip()
+        )
+    if not args.json:
+        for silence in current_silences(context.db):
             print(
-                f"#{row.id:<4} {row.state:<8} {row.level or '-':<3} {who}{scope}"
-                f"  起 {when(row.started_at, settings.tz)}"
-                f"  通知 {when(row.last_notified_at, settings.tz)}{ack}  {why}".rstrip()
+                f"静默 #{silence.id} {silence.brand}{'·' + silence.scope if silence.scope else ''} 至 "
+                f"{when(silence.ends_at, settings.tz)}：{silence.reason}"
             )
-        if not args.json:
-            for silence in silences:
-                print(
-                    f"静默 #{silence.id} {silence.brand}{'·' + silence.scope if silence.scope else ''} 至 "
-                    f"{when(silence.ends_at, settings.tz)}：{silence.reason}"
-                )
-            if not rows:
-                print("没有进行中的预警", file=sys.stderr)
+        if not rows:
+            print("没有进行中的预警", file=sys.stderr)
     return 0
 
 
 def ack_command(args, context) -> int:
-    from alerts.models import Alert, AlertEvent
-    from alerts.state import FIRING
+    from alerts.actions import ActionError, acknowledge
 
-    now = datetime.now(UTC)
-    with context.db.session() as session:
-        row = session.get(Alert, args.id)
-        if row is None:
-            raise UserError(f"no alert #{args.id} (see `yuqing alerts list`)")
-        if row.state != FIRING:
-            raise UserError(f"alert #{args.id} is {row.state}, not firing: nothing to acknowledge")
-        row.acknowledged_at, row.acknowledged_by = now, args.by
-        session.add(
-            AlertEvent(
-                alert_id=row.id, at=now, kind="acknowledged", level=row.level, evidence={}, note=args.by
-            )
-        )
+    try:
+        acknowledge(context.db, args.id, args.by, datetime.now(UTC))
+    except ActionError as exc:
+        raise UserError(str(exc)) from None
     print(f"预警 #{args.id} 已确认：本轮不再重复提醒，升级或解除时仍会通知")
     return 0
 
 
 def silence_command(args, context) -> int:
-    from alerts.models import Silence
+    from alerts.actions import ActionError, silence
 
     settings = context.settings
     duration = _duration(args.duration, "--for")
-    known = {brand.name for brand in settings.brands}
-    if known and args.brand not in known:
-        raise UserError(f"unknown brand {args.brand!r} (known: {', '.join(sorted(known))})")
-    now = datetime.now(UTC)
-    with context.db.session() as session:
-        silence = Silence(
-            brand=args.brand,
-            scope=args.category,
-            starts_at=now,
-            ends_at=now + duration,
-            reason=args.reason,
-            created_by=args.by,
-        )
-        session.add(silence)
-        session.flush()
-        number = silence.id
-    print(
-        f"静默 #{number}：{args.brand}{'·' + args.category if args.category else ''} 至 "
-        f"{when(now + duration, settings.tz)}"
-    )
+    try:
+        row = silence(context.db, brand=args.brand, scope=args.category, duration=duration, reason=args.reason,
+                      by=args.by, now=datetime.now(UTC), known_brands={brand.name for brand in settings.brands})
+    except ActionError as exc:
+        raise UserError(str(exc)) from None
+    print(f"静默 #{row.id}：{args.brand}{'·' + args.category if args.category else ''} 至 "
+          f"{when(row.ends_at, settings.tz)}")
     return 0
 
 
 def unsilence_command(args, context) -> int:
-    from alerts.models import Silence
+    from alerts.actions import ActionError, end_silence
 
-    now = datetime.now(UTC)
-    with context.db.session() as session:
-        silence = session.get(Silence, args.id)
-        if silence is None:
-            raise UserError(f"no silence #{args.id} (see `yuqing alerts list`)")
-        if silence.ends_at <= now:
-            raise UserError(f"silence #{args.id} already ended")
-        # Ended, not deleted: the record of who silenced what, and why, stays.
-        silence.ends_at = now
+    try:
+        end_silence(context.db, args.id, datetime.now(UTC))
+    except ActionError as exc:
+        raise UserError(str(exc)) from None
     print(f"静默 #{args.id} 已结束：通知恢复，被静默期间的变化会在下次评估时发出")
     return 0
 
@@ -276,26 +237,75 @@ def backtest_command(args, context) -> int:
 EVENT_NAMES = {"firing": "触发", "escalated": "升级", "deescalated": "降级", "resolved": "解除"}
 
 
-def import_command(args, context) -> int:
-    from alerts.importer import read_items
-    from crawler.pipelines import run_pipeline
+def tune_command(args, context) -> int:
+    from alerts.tune import Budget, history, propose, toml
+    from yuqing.progress import progress_bar
 
     settings = context.settings
-    try:
-        items, errors = read_items(args.file, settings.tz)
-    except OSError as exc:
-        raise UserError(f"{args.file}: {exc.strerror}") from None
-    for error in errors:
-        print(error, file=sys.stderr)
-    from yuqing.progress import tracked
+    known = {brand.name for brand in settings.brands}
+    if args.brand not in known:
+        raise UserError(f"unknown brand {args.brand!r} (known: {', '.join(sorted(known)) or 'none'})")
+    if args.days < 1:
+        raise UserError("--days must be at least 1")
+    if args.general_per_week < 0:
+        raise UserError("--general-per-week cannot be negative")
+    step = _duration(args.step, "--step")
+    if args.write:
+        _writable(context.settings_path, args.brand)
+    end = datetime.now(UTC).replace(second=0, microsecond=0)
+    start = end - timedelta(days=args.days)
+    with progress_bar("回放 tune") as update:
+        moments = history(context.db, settings.alerts, args.brand, start, end, step, progress=update)
+    proposals = propose(settings.alerts, args.brand, moments, Budget(general_per_week=args.general_per_week))
+    for proposal in proposals:
+        print(
+            f"{proposal.level}：最近 {args.days} 天会触发 {len(proposal.before)} 次，预算 {proposal.allowed} 次"
+            + (f"，建议后 {len(proposal.after)} 次" if proposal.changes else "，无需调整")
+        )
+        for name, (old, new) in proposal.changes.items():
+            print(f"  {name}: {old:g} -> {new:g}")
+        removed = sorted(set(proposal.before) - set(proposal.after))
+        if removed:
+            print("  不再触发：" + "、".join(when(moment, settings.tz) for moment in removed))
+        kept = proposal.after if proposal.changes else proposal.before
+        if kept:
+            print("  仍会触发：" + "、".join(when(moment, settings.tz) for moment in kept))
+    block = toml(args.brand, proposals)
+    if not block:
+        print("当前阈值已满足预算 (the current thresholds meet the budget)")
+        return 0
+    if not args.write:
+        print("\n# 加入 settings.toml (or rerun with --write):\n" + block)
+        return 0
+    _append_settings(context.settings_path, args.brand, block, args)
+    print(f"已写入 {context.settings_path}")
+    return 0
 
-    outcomes = run_pipeline(settings, context.db, tracked(items, "导入 import")) if items else {}
-    if outcomes.get("new") or outcomes.get("updated"):
-        from search.index import sync
 
-        sync(context.db.engine)
-    print(
-        f"导入 {len(items)} 条：新增 {outcomes.get('new', 0)}，更新 {outcomes.get('updated', 0)}，"
-        f"未匹配品牌 {outcomes.get('unmatched', 0)}，丢弃 {outcomes.get('dropped', 0)}，错误行 {len(errors)}"
-    )
-    return 1 if errors and not items else 0
+def _writable(path, brand: str) -> None:
+    """Refuse ``--write`` before the replay when the settings already have the brand's own alert settings:
+    two tables of one name are invalid TOML, and merging them is a person's call."""
+    import tomllib
+    from pathlib import Path
+
+    if brand in tomllib.loads(Path(path).read_text(encoding="utf-8")).get("alerts", {}).get("brands", {}):
+        raise UserError(
+            f'{path} already has [alerts.brands."{brand}"] settings: run without --write and merge the '
+            "printed lines by hand"
+        )
+
+
+def _append_settings(path, brand: str, block: str, args) -> None:
+    """Append the proposal to the settings file; the result is validated before it is written."""
+    import tomllib
+    from pathlib import Path
+
+    from yuqing.config import Settings
+
+    path = Path(path)
+    original = path.read_text(encoding="utf-8")
+    stamp = f"# yuqing alerts tune {brand} --days {args.days} ({datetime.now(UTC):%Y-%m-%d})\n"
+    updated = original.rstrip("\n") + "\n\n" + stamp + block
+    Settings.model_validate(tomllib.loads(updated))
+    path.write_text(updated, encoding="utf-8")
+

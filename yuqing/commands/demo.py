@@ -38,6 +38,6 @@ def demo_web_command(args, context) -> int:
 
 
 def demo_command(args, context) -> int:
-    from demo.run import run_demo
+    from yuqing.demo import run_demo
 
     return run_demo(args.workdir)

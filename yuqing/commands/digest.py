@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from yuqing.cli import UserError
+from yuqing.terminal import printable
 
 
 def register(commands) -> None:
@@ -46,12 +47,12 @@ def digest_command(args, context) -> int:
             raise UserError(f"digest: cannot write {args.html}: {exc.strerror}") from None
         print(f"{rendered.subject} -> {args.html}")
         return 0
-    print(render(digest).text)
+    print(printable(render(digest).text, lines=True))
     return 0
 
 
 def _send(context, day: date) -> int:
-    from alerts.outbox import deliver_pending
+    from delivery.outbox import deliver_pending
     from digest.send import send_digest
 
     settings = context.settings
@@ -63,5 +64,7 @@ def _send(context, day: date) -> int:
     report = deliver_pending(context.db, settings)
     for error in report.errors:
         print(f"  error: {error}")
-    print(f"sent {report.sent}, to retry {report.retried}, failed {report.failed}")
-    return 1 if report.failed else 0
+    for reason in report.reasons:
+        print(f"  undelivered: {reason}")
+    print(f"sent {report.sent}, to retry {report.retried}, failed {report.failed}, waiting {report.waiting}")
+    return 1 if report.undelivered else 0

@@ -4,17 +4,24 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from datetime import UTC, datetime
 
 from yuqing.cli import UserError
 from yuqing.commands import when
+from yuqing.terminal import rich_text
+
+log = logging.getLogger("yuqing.run")
 
 
 def register(commands) -> None:
     run = commands.add_parser("run", help="守护进程：按计划抓取、预警、发信、日报、清理 (run the daemon)")
     run.add_argument("--once", action="store_true",
                      help="每个数据源抓取一次、评估预警并发出邮件后退出 (crawl every source once, then exit)")
+    run.add_argument("--role", choices=("all", "scheduler", "worker"), default="all",
+                     help="all：单机（默认）；scheduler：选主调度，抓取交给 worker；worker：常驻抓取进程"
+                          "（后两者需要 PostgreSQL 与 redis）(one machine, or the fleet's scheduler / crawl worker)")
     run.set_defaults(handler=run_command)
 
     status = commands.add_parser("status", help="数据源健康、下次运行、预警、待发邮件、数据库大小 (status)")
@@ -29,10 +36,58 @@ def run_command(args, context) -> int:
         raise UserError(f"no enabled source in {context.settings_path}: add a [[sources]] entry")
     # A line per job run every few seconds drowns the lines that matter: crawls, alerts and failures.
     logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)
-    daemon = Daemon(settings, context.settings_path, context.db)
+    if args.once and args.role != "all":
+        raise UserError("--once 只用于单机运行，不能与 --role scheduler/worker 同用 (--once is for one machine)")
+    db = database_when_ready(context)
+    if args.role == "worker":
+        from crawler.worker import run_worker
+
+        return run_worker(settings, db, _fleet_redis(context, db))
+    leadership = dispatcher = None
+    if db.dialect == "postgresql" and not args.once:
+        from fleet.leader import Leadership
+
+        # Two daemons on one PostgreSQL database would both run every job: only the elected one does.
+        leadership = Leadership(db.url)
+    if args.role == "scheduler":
+        import redis
+
+        from fleet.dispatch import Dispatcher
+        from fleet.runs import RunBook
+
+        client = redis.Redis.from_url(_fleet_redis(context, db), health_check_interval=30)
+        dispatcher = Dispatcher(settings, db, RunBook(client, settings.crawl.redis_prefix))
+    daemon = Daemon(settings, context.settings_path, db, leadership=leadership, dispatcher=dispatcher)
     if args.once:
         return run_once(daemon)
     return daemon.run_until_stopped()
+
+
+def _fleet_redis(context, db) -> str:
+    """The redis URL a fleet role needs, with PostgreSQL: several machines cannot share a SQLite file."""
+    if db.dialect != "postgresql":
+        raise UserError("scheduler 与 worker 角色需要 PostgreSQL：[storage] url = \"postgresql://...\" "
+                        "(the fleet roles need a PostgreSQL database)")
+    url = context.settings.crawl.redis_url
+    if not url:
+        raise UserError("scheduler 与 worker 角色需要 redis：在 [crawl] redis_url_env 指定的环境变量中给出 redis URL "
+                        "(the fleet roles need [crawl] redis_url_env naming a variable that holds a redis URL)")
+    return url
+
+
+def database_when_ready(context, longest: float = 60.0):
+    """The database, waiting for it: a daemon started before its database (PostgreSQL still booting, a data disk
+    not yet mounted) logs one line per try and tries again, backing off up to ``longest`` seconds."""
+    from storage.db import DatabaseUnavailable
+
+    delay = 1.0
+    while True:
+        try:
+            return context.db
+        except DatabaseUnavailable as exc:
+            log.error("database unavailable: %s; retrying in %.0fs", exc, delay)
+            time.sleep(delay)
+            delay = min(delay * 2, longest)
 
 
 def run_once(daemon) -> int:
@@ -60,7 +115,7 @@ def run_once(daemon) -> int:
                 outcome = future.result()
                 outcomes.append(outcome)
                 style = "green" if outcome.status == "ok" else "red"
-                progress.console.print(f"[{style}]{outcome.status:>8}[/{style}]  {outcome.summary}")
+                progress.console.print(f"[{style}]{outcome.status:>8}[/{style}] ", rich_text(outcome.summary))
                 progress.advance(task)
         progress.add_task("预警评估与发信 (alerts and mail)", total=None)
         daemon.evaluate()
@@ -122,8 +177,9 @@ def status_command(args, context) -> int:
     from rich.table import Table
     from sqlalchemy import func, select
 
-    from alerts.models import Alert, OutboxMessage
+    from alerts.models import Alert
     from alerts.state import FIRING, PENDING, STATE_NAMES
+    from delivery.models import OutboxMessage
     from scheduler import CRAWL_PREFIX, desired_jobs
     from storage.models import Mention, Source
 
@@ -153,7 +209,7 @@ def status_command(args, context) -> int:
             when(runs.get(CRAWL_PREFIX + source.name), tz) if source.enabled else "-",
             str(row.items_last_run) if row and row.items_last_run is not None else "-",
             str(per_source.get(row.id, 0)) if row else "0",
-            ((row.last_error or "")[:60] if row and row.failures else "") or "-",
+            rich_text(((row.last_error or "")[:60] if row and row.failures else "") or "-"),
         )
     console.print(table)
 
@@ -172,7 +228,8 @@ def status_command(args, context) -> int:
         for column in ("品牌", "范围", "级别", "状态", "开始", "上次通知"):
             active.add_column(column)
         for alert in alerts:
-            active.add_row(alert.subject, alert.scope, alert.level or "-", STATE_NAMES.get(alert.state, alert.state),
+            active.add_row(rich_text(alert.subject), rich_text(alert.scope), alert.level or "-",
+                           STATE_NAMES.get(alert.state, alert.state),
                            when(alert.started_at, tz), when(alert.last_notified_at, tz))
         console.print(active)
     else:
@@ -183,4 +240,31 @@ def status_command(args, context) -> int:
                   + (f"（最早 {when(oldest, tz)}）" if oldest else "")
                   + f"，{backlog.get('sent', 0)} 封已发，{backlog.get('failed', 0)} 封失败")
     console.print(f"数据库：{_size(database_size(db))}（{db.engine.url.render_as_string()}）")
+    if db.dialect == "postgresql":
+        from fleet.leader import Leadership
+
+        election = Leadership(db.url)
+        try:
+            holder = election.holder()
+        finally:
+            election.release()
+        console.print(f"调度主节点：{holder}" if holder else "调度主节点：无（没有守护进程在运行）")
+    _print_dead_letters(console, db)
     return 0
+
+
+def _print_dead_letters(console, db) -> None:
+    """Mentions that could not be stored: in the table, and in the file kept when the database refused them."""
+    from storage import dead_letters
+
+    with db.session() as session:
+        by_source = dead_letters.counts_by_source(session)
+    held = len(dead_letters.read_file(dead_letters.file_path(db.url)))
+    total = sum(by_source.values()) + held
+    if not total:
+        console.print("入库失败：无")
+        return
+    detail = "，".join(f"{name} {count}" for name, count in sorted(by_source.items()))
+    where = f"；{held} 条在 {dead_letters.file_path(db.url)}" if held else ""
+    console.print(f"入库失败：{total} 条（{detail or '-'}{where}），修复后运行 yuqing import --retry-failed 重试",
+                  markup=False)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 
 from yuqing.cli import UserError
+from yuqing.terminal import printable
 
 MAX_EXPORT = 100_000
 
@@ -56,11 +58,16 @@ _LABELS = {"negative": "负面", "neutral": "中性", "positive": "正面"}
 
 
 def _plain(marked: str, colour: bool) -> str:
-    """Highlighted HTML back to terminal text: our ``<mark>`` (crawled text never has a raw one) as colour."""
+    """Highlighted HTML back to terminal text: our ``<mark>`` (crawled text never has a raw one) as colour.
+
+    Each piece of crawled text is made printable before our own colour codes go in, so no escape sequence but
+    ours reaches the terminal."""
     from html import unescape
 
     start, end = ("\033[1;33m", "\033[0m") if colour else ("", "")
-    return unescape(marked.replace("<mark>", start).replace("</mark>", end))
+    pieces = re.split(r"(</?mark>)", marked)
+    marks = {"<mark>": start, "</mark>": end}
+    return "".join(marks.get(piece) if piece in marks else printable(unescape(piece)) for piece in pieces)
 
 
 def _line(hit, tz, colour: bool) -> str:
@@ -68,8 +75,9 @@ def _line(hit, tz, colour: bool) -> str:
     title = _plain(hit.title_html if mention.title else hit.snippet_html, colour)
     story = f" (同一事件 {hit.story_size} 条)" if hit.story_size and hit.story_size > 1 else ""
     label = _LABELS.get(mention.label, mention.label)
-    return (f"{mention.published_at.astimezone(tz):%Y-%m-%d %H:%M}  [{mention.brand}] {label} {mention.grade}"
-            f"  {hit.source}  {title}{story}  {mention.url}")
+    return (f"{mention.published_at.astimezone(tz):%Y-%m-%d %H:%M}  [{printable(mention.brand)}] "
+            f"{printable(label)} {printable(mention.grade)}  {printable(hit.source)}  {title}{story}"
+            f"  {printable(mention.url)}")
 
 
 def _export(args, context, parse, text: str) -> int:

@@ -1,4 +1,4 @@
-"""``db upgrade`` and ``import``: the database and what is in it."""
+"""``db upgrade``: bring the database to the current schema."""
 
 from __future__ import annotations
 
@@ -12,5 +12,9 @@ def register(commands) -> None:
 
 def db_upgrade(args, context) -> int:
     _ = context.db  # building the database runs the migrations
-    print(f"database is up to date: {context.settings.storage.url}")
+    from sqlalchemy import make_url
+
+    # The URL may come from url_env with a password in it: never print that.
+    shown = make_url(context.settings.storage.database_url).render_as_string(hide_password=True)
+    print(f"database is up to date: {shown}")
     return 0

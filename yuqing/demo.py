@@ -12,27 +12,39 @@ when, in the story, the crawl stored them.
 
 from __future__ import annotations
 
+import importlib.resources
 import importlib.util
 import logging
+import os
 import re
+import secrets
+import shlex
 import shutil
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.live import Live
+from rich.panel import Panel
 from rich.table import Table
 
 from demo.clock import DemoClock
+from demo.robots import Robot, RobotServer
 from demo.scenario import DURATION, QUIET_DAYS, Scenario, build
 from demo.server import DemoServer
 from demo.world import World
 from scheduler import CrawlOutcome, Daemon
 
-TEMPLATE = Path(__file__).with_name("settings.demo.toml")
+if TYPE_CHECKING:  # annotations only: nothing here runs an import up to the CLI layer
+    from storage.db import Database
+    from yuqing.config import Settings
+
+TEMPLATE = Path(str(importlib.resources.files("demo") / "settings.demo.toml"))
 # The story starts half an hour before the first complaint, and runs for DURATION after it.
 LEAD_IN = timedelta(minutes=30)
 # The clock is set so the story takes this many crawl rounds (a round measured by the first crawl): enough for
@@ -44,14 +56,28 @@ FINAL_ROUND_LIMIT = 120.0
 
 
 def available_spiders() -> set[str]:
-    """Spiders whose module exists and whose demo site is served: the demo uses every site that is there."""
-    from crawler.spiders import SPIDERS
+    """Every registered site: the demo plays each one, so a site without its demo renderer fails here, at start."""
+    from crawler.sites import SITES, verify
+
+    verify()
+    verify_demo_renderers()
+    return set(SITES)
+
+
+def verify_demo_renderers() -> None:
+    """Each registered site's demo renderer is served and has routes (``crawler.sites.RegistryError`` if not)."""
+    from crawler.sites import SITES, RegistryError
     from demo.sites import SITE_MODULES
 
-    served = {name.rpartition(".")[2] for name in SITE_MODULES}
-    return {name for name, target in SPIDERS.items()
-            if importlib.util.find_spec(target.partition(":")[0]) is not None
-            and (name in served or name == "feed")}
+    for entry in SITES.values():
+        if entry.demo not in SITE_MODULES:
+            raise RegistryError(f"site {entry.name!r}: demo renderer {entry.demo} is not in demo.sites.SITE_MODULES")
+        try:
+            routes = importlib.import_module(entry.demo).ROUTES
+        except (ImportError, AttributeError) as exc:
+            raise RegistryError(f"site {entry.name!r}: demo renderer {entry.demo} has no ROUTES ({exc})") from None
+        if not routes:
+            raise RegistryError(f"site {entry.name!r}: demo renderer {entry.demo} serves no route")
 
 
 def write_settings(workdir: Path, base_url: str, spiders: set[str]) -> Path:
@@ -65,7 +91,7 @@ def write_settings(workdir: Path, base_url: str, spiders: set[str]) -> Path:
     return path
 
 
-def restamp(db, moment: datetime) -> int:
+def restamp(db: Database, moment: datetime) -> int:
     """Put rows the crawler stamped with the real time onto the demo's clock (see the module docstring)."""
     from sqlalchemy import update
 
@@ -122,10 +148,10 @@ def run_demo(workdir: str) -> int:
     clock = DemoClock(crisis_at - LEAD_IN, speedup=1.0)
     clock.pause()
     world = World(scenario.posts, clock=clock)
-    with DemoServer(world) as server:
+    with DemoServer(world) as server, demo_robots() as robots:
         settings_path = write_settings(root, server.url, available_spiders())
         settings = load_settings(settings_path)
-        db = Database(settings.storage.url)
+        db = Database(settings.storage.database_url)
         db.upgrade()
         tz = settings.tz
         console.print(f"[bold]青禾 舆情演示[/bold]  演示站点 {server.url}  工作目录 {root}")
@@ -145,9 +171,29 @@ def run_demo(workdir: str) -> int:
         daemon.evaluate()
         digest_note = send_digest(daemon, clock)
         reporter.poll()
-    console.print(summary(settings, db, settings_path, digest_note, began))
+    console.print(summary(settings, db, settings_path, digest_note, began, robots))
     db.dispose()
     return 0
+
+
+# The demo's chat groups: (robot name in demo/settings.demo.toml, platform, variable prefix, signed).
+DEMO_ROBOTS = (("pr-dingtalk", "dingtalk", "YUQING_DEMO_DINGTALK", True),
+               ("quality-wecom", "wecom", "YUQING_DEMO_WECOM", False),
+               ("leaders-feishu", "feishu", "YUQING_DEMO_FEISHU", True))
+PLATFORM_NAMES = {"dingtalk": "钉钉", "wecom": "企业微信", "feishu": "飞书"}
+
+
+def demo_robots() -> RobotServer:
+    """The robot server, its URLs and fresh secrets in the environment the settings name (crawl children inherit
+    it), so the demo's alerts go through the same signed webhooks a deployment's do."""
+    robots = {name: Robot(platform, secrets.token_hex(8), f"SEC{secrets.token_hex(16)}" if signed else None)
+              for name, platform, _, signed in DEMO_ROBOTS}
+    server = RobotServer(robots)
+    for name, _, prefix, signed in DEMO_ROBOTS:
+        os.environ[f"{prefix}_URL"] = server.url(name)
+        if signed:
+            os.environ[f"{prefix}_SECRET"] = robots[name].secret
+    return server
 
 
 def first_crawl(daemon: DemoDaemon, console: Console, clock: DemoClock) -> float:
@@ -305,11 +351,13 @@ def read_eml(path: Path) -> tuple[str, str, datetime | None]:
 LABELS = ("negative", "neutral", "positive")
 
 
-def summary(settings, db, settings_path: Path, digest_note: str, began: float):
+def summary(settings: Settings, db: Database, settings_path: Path, digest_note: str, began: float,
+            robots: RobotServer):
     from rich.console import Group
     from sqlalchemy import case, func, select
 
-    from alerts.models import Alert, AlertEvent, OutboxMessage
+    from alerts.models import Alert, AlertEvent
+    from delivery.models import OutboxMessage
     from storage.models import Mention, Source
 
     tz = settings.tz
@@ -365,16 +413,56 @@ def summary(settings, db, settings_path: Path, digest_note: str, began: float):
         subject, to, date = read_eml(path)
         mails.add_row(f"{date.astimezone(tz):%m-%d %H:%M}" if date else "-", subject, to)
 
+    cards = Table(title=f"机器人消息（{len(robots.received)} 条，本机模拟的钉钉、企业微信、飞书群机器人收到的）")
+    for column in ("平台", "群机器人", "标题"):
+        cards.add_column(column)
+    for card in robots.received:
+        cards.add_row(PLATFORM_NAMES[card.platform], card.robot, card.title)
+    # One card as the group sees it: the first 重大 one, else the first of all.
+    shown = next((c for c in robots.received if "重大" in c.title), robots.received[0] if robots.received else None)
+    card_view = Panel(shown.text, title=f"{PLATFORM_NAMES[shown.platform]}群「{shown.robot}」收到：{shown.title}",
+                      expand=False) if shown else "机器人未收到消息"
+    # The brand-wide alert of the story's brand is the incident the post-crisis report is about.
+    incident = next((alert.id for _, alert in events if alert.kind == "brand" and alert.scope == "全部"), None)
     elapsed = time.monotonic() - began
     simulated = DURATION + LEAD_IN
     lines = [
-        sources, brands, alerts, mails,
+        sources, brands, alerts, mails, cards, card_view,
         f"模拟了 {simulated.total_seconds() / 3600:.1f} 小时的舆情（另有 {QUIET_DAYS} 天的平静期），"
         f"用时 {elapsed:.0f} 秒。",
         digest_note,
         f"邮件文件夹: {mailbox}",
-        f"搜索页面:   yuqing --settings {settings_path} web    （然后打开 http://{settings.web.host}:{settings.web.port}/）",
-        f"命令行搜索: yuqing --settings {settings_path} search 起火",
-        f"运行状况:   yuqing --settings {settings_path} status",
+        *next_steps(settings, settings_path, incident),
     ]
     return Group(*lines)
+
+
+def next_steps(settings: Settings, settings_path: Path, incident: int | None) -> list[str]:
+    """The commands to try after the demo, each as it runs when pasted into the same shell."""
+    command = f"{yuqing_command()} --settings {shlex.quote(_shown(settings_path))}"
+    return [f"搜索页面:   {command} web    （然后打开 http://{settings.web.host}:{settings.web.port}/，"
+            "品牌概览 /overview，预警 /alerts）",
+            *([f"复盘报告:   {command} report incident {incident}"] if incident else []),
+            f"命令行搜索: {command} search 起火",
+            f"运行状况:   {command} status"]
+
+
+def yuqing_command() -> str:
+    """How to run ``yuqing`` from here: ``make demo`` does not put ``.venv/bin`` on the PATH, so plain ``yuqing``
+    is "command not found" for a newcomer; the script beside this interpreter (``.venv/bin/yuqing``) is not."""
+    script = Path(sys.executable).parent / "yuqing"
+    if not script.exists():
+        return f"{shlex.quote(sys.executable)} -m yuqing.cli"
+    on_path = shutil.which("yuqing")
+    if on_path and Path(on_path).resolve() == script.resolve():
+        return "yuqing"
+    return shlex.quote(_shown(script))
+
+
+def _shown(path: Path) -> str:
+    """``path`` relative to the working directory when it is below it (shorter to read), else absolute."""
+    path = Path(path).absolute()
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)

@@ -12,11 +12,15 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import count
+from typing import TYPE_CHECKING
 
 from sqlalchemy import insert
 
 from storage.models import Mention
 from storage.repo import get_or_create_source
+
+if TYPE_CHECKING:
+    from storage.db import Database
 
 REGIONS = (
     "北京",
@@ -92,7 +96,7 @@ def mention(
     }
 
 
-def store(db, rows: Iterable[dict], *, batch: int = 5000) -> int:
+def store(db: Database, rows: Iterable[dict], *, batch: int = 5000) -> int:
     """Insert rows made by :func:`mention` (bulk, no pipeline); returns how many."""
     total = 0
     source_ids: dict[str, int] = {}
