@@ -28,7 +28,7 @@ bench-crawl: $(STAMP)
 bench-alerts: $(STAMP)
 	$(BIN)/python -m bench.alerts
 
-# Rebuilds nlp/models/sentiment.marshal.gz and its MODEL_CARD.md from ../shared/data/sentiment/ (deterministic).
+# Rebuilds nlp/models/sentiment.marshal.gz, category.marshal.gz and MODEL_CARD.md from ../shared/data/sentiment/ (deterministic).
 .PHONY: model
 model: $(STAMP)
 	$(BIN)/python -m nlp.train
