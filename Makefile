@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench-crawl bench-nlp bench-alerts bench-search bench-scale
+.PHONY: demo test lint bench-crawl bench-nlp bench-alerts bench-alerts-quality bench-search bench-scale
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -42,3 +42,6 @@ bench-search: $(STAMP)
 # Starts its own PostgreSQL and redis-server on loopback (needs their server binaries, as .ci/run installs them).
 bench-scale: $(STAMP)
 	$(BIN)/python -m bench.scale
+
+bench-alerts-quality: $(STAMP)
+	$(BIN)/python -m bench.alerts_quality

@@ -476,6 +476,8 @@ class Daemon:
             if self.leadership is not None and time.monotonic() - led >= LEADER_POLL:
                 led = time.monotonic()
                 if not self.leadership.held():
+                    if not self.database_unchanged():
+                        break  # the lock's session died with the database: say that, not a lost election
                     # Another scheduler may be leading already: stop every job at once, and exit for systemd to
                     # start this one again as a standby.
                     log.error("leadership lost: stopping every job")

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from alerts.change import AlertKey, Change
 from alerts.engine import plan
-from alerts.indicators import measure
+from alerts.indicators import Samples, measure
 from alerts.mute import mute
 from alerts.state import AlertState
 
@@ -69,19 +69,20 @@ def replay(
     total = (end - start) // step + 1
     states: dict[AlertKey, AlertState] = {}
     found: list[Replayed] = []
+    samples = Samples()
     with db.session() as session:
         for done in range(total):
             moment = start + done * step
-            figures = measure(session, settings.alerts, moment, live=False)
+            figures = measure(session, settings.alerts, moment, live=False, samples=samples)
             for change in mute(plan(settings.alerts, states, figures, moment), states):
-                found.extend(_shown(change))
+                found.extend(shown(change))
             if progress:
                 progress(done + 1, total)
         session.rollback()
     return found
 
 
-def _shown(change: Change) -> list[Replayed]:
+def shown(change: Change) -> list[Replayed]:
     _, brand, scope = change.key
     reasons = []
     if change.assessment is not None:

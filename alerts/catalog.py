@@ -136,6 +136,7 @@ CATALOG: tuple[Indicator, ...] = (
     ),
     Indicator("negative_reach", "负面触达", "人次", per_mention=lambda reach: reach.expression()),
     Indicator("largest_story", "最大负面话题", "条", derive=_largest_story),
+    Indicator("customer_groups", "负面涉及客户群体", "类", derive=lambda window: float(len(window.groups))),
 )
 INDICATORS: dict[str, Indicator] = {indicator.name: indicator for indicator in CATALOG}
 ADDITIVE: tuple[Indicator, ...] = tuple(i for i in CATALOG if i.additive)

@@ -17,11 +17,13 @@ def rank(level: str | None) -> int:
 
 @dataclass(frozen=True)
 class Finding:
-    """One condition that holds: ``value`` reached ``threshold``."""
+    """One condition that holds: ``value`` reached ``threshold`` (the level's own, or the bar above the brand's
+    ``usual`` figure when that is higher)."""
 
     name: str
     value: float
     threshold: float
+    usual: float | None = None
 
     @property
     def indicator(self) -> str:
@@ -42,6 +44,8 @@ class Finding:
         base = ""
         if indicator.unit == "倍" and baseline is not None:
             base = f"，基线 {baseline:g} 条" + (f"，按 {floor:g} 条计" if baseline < floor else "")
+        elif self.usual is not None:
+            base = f"，平常 {indicator.format(self.usual)}"
         return f"{window}{indicator.describe(self.value, self.threshold)}{base})"
 
     def describe_in(self, figures: Figures | None) -> str:
@@ -50,7 +54,7 @@ class Finding:
         return self.describe(figures.baselines.get(self.window), figures.baseline_floor)
 
     def to_json(self) -> dict:
-        return {"name": self.name, "value": self.value, "threshold": self.threshold}
+        return {"name": self.name, "value": self.value, "threshold": self.threshold, "usual": self.usual}
 
 
 @dataclass
@@ -70,12 +74,29 @@ class Assessment:
         )
 
 
+def threshold_for(rule: ResolvedRule, name: str, figures: Figures) -> tuple[float, float | None]:
+    """The bar condition ``name`` must reach, and the brand's usual figure when the bar depends on it.
+
+    A relative indicator must reach its threshold *and* stand ``rule.departure`` spreads above the brand's
+    normal, once the brand has one: ten regions in six hours is a crisis for a regional brand and an ordinary
+    Tuesday for a national one. The threshold stays as the floor for brands whose normal is near zero."""
+    threshold = rule.thresholds[name]
+    relative = rule.departure > 0 and INDICATORS[name.rpartition("_")[0]].relative
+    normal = figures.normals.get(name) if relative else None
+    if normal is None:
+        return threshold, None
+    return max(threshold, normal.bar(rule.departure)), normal.center
+
+
 def check(rule: ResolvedRule, figures: Figures) -> list[Finding]:
     findings = []
-    for name, threshold in rule.thresholds.items():
+    for name in rule.thresholds:
         value = figures.get(name)
-        if value is not None and value >= threshold:
-            findings.append(Finding(name, value, threshold))
+        if value is None:
+            continue
+        threshold, usual = threshold_for(rule, name, figures)
+        if value >= threshold:
+            findings.append(Finding(name, value, threshold, usual))
     return findings
 
 

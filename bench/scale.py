@@ -425,7 +425,7 @@ def index_load_comparison(pg_server: str, rows: int, sample: int) -> None:
         timings[how] = time.perf_counter() - started
     print(f"  loading {sample:,} mentions: with the index in place {timings['index in place']:.1f} s, "
           f"index built after the load {timings['index after the load']:.1f} s "
-          f"({timings['index in place'] / timings['index after the load']:.1f}x faster)")
+          f"(after / in place = {timings['index after the load'] / timings['index in place']:.2f})")
 
 
 SEARCH_SOURCES = (("weibo", "social"), ("tieba", "forum"), ("heimao", "complaint"), ("dianping", "review"),

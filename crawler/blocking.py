@@ -19,7 +19,7 @@ def detect_block(site: str, status: int, headers: dict, body: bytes, url: str) -
     """Why this response is a blocking answer from ``site``, or ``None`` if it is a normal page."""
     head = body[:_HEAD]
     lowered = {str(k).lower(): _header_text(v) for k, v in (headers or {}).items()}
-    check = _SITE_CHECKS.get(site)
+    check = SITE_RULES.get(site)
     reason = check(status, lowered, head, url) if check else None
     return reason or _generic(status, lowered, head)
 
@@ -130,7 +130,7 @@ def _generic(status: int, headers: dict, head: bytes) -> str | None:
     return None
 
 
-_SITE_CHECKS: dict[str, Callable[[int, dict, bytes, str], str | None]] = {
+SITE_RULES: dict[str, Callable[[int, dict, bytes, str], str | None]] = {
     "weibo": _weibo,
     "tieba": _tieba,
     "heimao": _heimao,

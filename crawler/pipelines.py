@@ -245,7 +245,6 @@ class StoreStep(Step):
 
     def _write(self, batch: list[MentionItem]) -> list[tuple[MentionItem, str, str | None]]:
         from storage import dead_letters
-        from storage.repo import get_or_create_source, upsert_mention
 
         if self.stories is None:
             self.stories = self._load_stories()
@@ -254,14 +253,7 @@ class StoreStep(Step):
             sources = {}
             for item in batch:
                 try:
-                    with session.begin_nested():
-                        if item.source not in sources:
-                            sources[item.source] = get_or_create_source(session, item.source, item.source_kind)
-                        row, created = upsert_mention(session, sources[item.source], mention_values(item),
-                                                      seen_now=not self.replay)
-                        changed = created or session.is_modified(row)
-                        if created:
-                            self._file_into_story(row)
+                    outcome = self._store(session, sources, item)
                 except Exception as exc:  # one value the database refuses must not lose the batch
                     reason = _one_line(exc)
                     with session.begin_nested():
@@ -269,8 +261,35 @@ class StoreStep(Step):
                                             origin=item.origin)
                     results.append((item, "failed", reason))
                     continue
-                results.append((item, "new" if created else "updated" if changed else "unchanged", None))
+                results.append((item, outcome, None))
         return results
+
+    def _store(self, session, sources: dict, item: MentionItem) -> str:
+        """One mention on its own savepoint: ``new``, ``updated`` or ``unchanged``.
+
+        A unique-key clash means another crawler stored the same post a moment ago; the second try finds that
+        row and updates it.
+        """
+        from sqlalchemy.exc import IntegrityError
+
+        from storage.repo import get_or_create_source, upsert_mention
+
+        for last_try in (False, True):
+            try:
+                with session.begin_nested():
+                    if item.source not in sources:
+                        sources[item.source] = get_or_create_source(session, item.source, item.source_kind)
+                    row, created = upsert_mention(session, sources[item.source], mention_values(item),
+                                                  seen_now=not self.replay, savepoint=False)
+                    if created:
+                        self._file_into_story(row)  # flushes: a clash shows here
+                        return "new"
+                    return "updated" if session.is_modified(row) else "unchanged"
+            except IntegrityError:
+                sources.pop(item.source, None)  # rolled back with the savepoint if it was made in it
+                if last_try:
+                    raise
+        raise AssertionError("unreachable")
 
     def _to_file(self, batch: list[MentionItem], reason: str) -> None:
         from storage import dead_letters

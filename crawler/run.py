@@ -14,7 +14,7 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings as ScrapySettings
 
 from crawler import settings as crawler_settings
-from crawler.spiders import spider_class
+from crawler.sites import spider_class
 
 if TYPE_CHECKING:  # annotations only: nothing here runs an import up to the CLI layer
     from storage.db import Database
@@ -28,6 +28,8 @@ class CrawlResult:
     new: int = 0
     updated: int = 0
     unmatched: int = 0
+    # Mentions the store step could not keep: they are dead letters now (``yuqing import --retry-failed``).
+    failed: int = 0
     errors: list[str] = field(default_factory=list)
     blocked_reason: str | None = None
     blocked_until: datetime | None = None
@@ -57,8 +59,10 @@ def scrapy_settings(source, redis_url: str | None = None) -> ScrapySettings:
 
 def crawl(settings: Settings, db: Database, source_name: str, *, force: bool = False) -> CrawlResult:
     """Crawl one source through the whole pipeline and record the run; never raises for a site's misbehaviour."""
+    from crawler.sites import verify
     from storage.repo import get_or_create_source, record_run
 
+    verify()
     source = settings.source(source_name)
     now = datetime.now(UTC)
     with db.session() as session:
@@ -83,11 +87,14 @@ def crawl(settings: Settings, db: Database, source_name: str, *, force: bool = F
         new=stats.get("yuqing/new", 0),
         updated=stats.get("yuqing/updated", 0),
         unmatched=stats.get("yuqing/unmatched", 0),
+        failed=stats.get("yuqing/failed", 0),
         errors=list(getattr(spider, "errors", [])),
         blocked_reason=getattr(spider, "blocked_reason", None),
     )
     if stats.get("finish_reason") not in ("finished", "blocked", "closespider_timeout"):
         result.errors.append(f"crawl ended: {stats.get('finish_reason')}")
+    if result.failed:
+        result.errors.append(f"{result.failed} mentions could not be stored (kept as dead letters)")
     if result.blocked_reason:
         result.blocked_until = datetime.now(UTC) + source.backoff
     with db.session() as session:

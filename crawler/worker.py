@@ -30,7 +30,7 @@ from scrapy.exceptions import DontCloseSpider, IgnoreRequest
 from scrapy_redis.scheduler import Scheduler as RedisScheduler
 
 from crawler.run import scrapy_settings
-from crawler.spiders import spider_class
+from crawler.sites import spider_class
 from fleet.runs import RunBook
 
 log = logging.getLogger("yuqing.worker")

@@ -54,16 +54,16 @@ class Dispatcher:
             state = self.book.state(source.name)
             if state is None or not state.active:
                 continue
-            if self.book.finish(source.name):
-                status = "blocked" if state.blocked else ("failed" if state.errors else "ok")
-            elif now > state.deadline and self.book.finish(source.name, force="timeout"):
+            ended_run = self.book.finish(source.name)
+            if ended_run is not None:
+                status = "blocked" if ended_run.blocked else ("failed" if ended_run.errors else "ok")
+            elif now > state.deadline and (ended_run := self.book.finish(source.name, force="timeout")):
                 status = "timeout"
             else:
                 continue
-            state = self.book.state(source.name)
-            self._record(source, state, status)
-            self.book.clean_up(source.name, state)
-            ended.append(EndedRun(source.name, state, status))
+            self._record(source, ended_run, status)
+            self.book.remember(ended_run, status)
+            ended.append(EndedRun(source.name, ended_run, status))
         return ended
 
     def _record(self, source, state: RunState, status: str) -> None:

@@ -78,12 +78,15 @@ redis.call('HINCRBY', KEYS[1], 'done', queued)
 return queued
 """
 
+# Ending a run and dropping its queue, fingerprints and seen ids is one step, and so is reading what it brought:
+# a run started by another thread in between must find nothing of the old one and lose nothing of its own.
 _FINISH = """
 local run = redis.call('HMGET', KEYS[1], 'finished', 'pushed', 'done')
-if run[1] ~= '0' then return 0 end
-if ARGV[1] == '0' and run[2] ~= run[3] then return 0 end
+if run[1] ~= '0' then return false end
+if ARGV[1] == '0' and run[2] ~= run[3] then return false end
 redis.call('HSET', KEYS[1], 'finished', ARGV[2])
-return 1
+redis.call('DEL', KEYS[2], KEYS[3], KEYS[4], KEYS[5])
+return {redis.call('HGETALL', KEYS[1]), redis.call('LRANGE', KEYS[6], 0, -1), redis.call('HGETALL', KEYS[7])}
 """
 
 # Fleet-wide politeness: one reservation per site (and cookie) on redis's own clock, shared by every worker.
@@ -137,6 +140,24 @@ class RunState:
         return self.finished == "0"
 
 
+def _pairs(flat: list) -> dict:
+    """A Lua script's HGETALL: a flat list of keys and values."""
+    return dict(zip(flat[::2], flat[1::2], strict=True))
+
+
+def _run_state(source: str, raw: dict, errors: list, pages: dict) -> RunState | None:
+    if not raw:
+        return None
+    run = {key.decode(): value.decode() for key, value in raw.items()}
+    return RunState(
+        source=source, id=int(run["id"]), started=float(run["started"]), deadline=float(run["deadline"]),
+        finished=run["finished"], pushed=int(run["pushed"]), claimed=int(run["claimed"]), done=int(run["done"]),
+        counts={name: int(run.get(name, 0)) for name in COUNTERS}, blocked=run.get("blocked"),
+        errors=[e.decode("utf-8", "replace") for e in errors],
+        pages_by_worker={w.decode(): int(n) for w, n in pages.items()},
+    )
+
+
 class RunBook:
     """The shared record of crawl runs: the leader starts and ends runs, workers take, push and report."""
 
@@ -170,32 +191,27 @@ class RunBook:
         with self.client.pipeline() as pipe:
             pipe.hgetall(k.run).lrange(k.errors, 0, -1).hgetall(k.pages)
             raw, errors, pages = pipe.execute()
-        if not raw:
-            return None
-        run = {key.decode(): value.decode() for key, value in raw.items()}
-        return RunState(
-            source=source, id=int(run["id"]), started=float(run["started"]), deadline=float(run["deadline"]),
-            finished=run["finished"], pushed=int(run["pushed"]), claimed=int(run["claimed"]),
-            done=int(run["done"]), counts={name: int(run.get(name, 0)) for name in COUNTERS},
-            blocked=run.get("blocked"), errors=[e.decode("utf-8", "replace") for e in errors],
-            pages_by_worker={w.decode(): int(n) for w, n in pages.items()},
-        )
+        return _run_state(source, raw, errors, pages)
 
-    def finish(self, source: str, *, force: str | None = None) -> bool:
-        """End the active run if it is over (or at once, with ``force`` naming why); True for the one caller that
-        ended it, which alone records it."""
-        ended = self._finish(keys=[self.keys(source).run], args=["1" if force else "0", force or "done"])
-        return bool(ended)
-
-    def clean_up(self, source: str, state: RunState) -> None:
-        """Drop an ended run's queue, fingerprints and seen ids, and note it in the source's history."""
+    def finish(self, source: str, *, force: str | None = None) -> RunState | None:
+        """End the active run if it is over (or at once, with ``force`` naming why). Returns the ended run to the
+        one caller that ended it, which alone records it; None to everyone else."""
         k = self.keys(source)
-        entry = json.dumps({"id": state.id, "started": state.started, "ended": time.time(), **state.counts,
-                            "errors": len(state.errors), "blocked": state.blocked,
+        ended = self._finish(keys=[k.run, k.requests, k.dupefilter, k.seen, k.start, k.errors, k.pages],
+                             args=["1" if force else "0", force or "done"])
+        if not ended:
+            return None
+        raw, errors, pages = ended
+        return _run_state(source, _pairs(raw), errors, _pairs(pages))
+
+    def remember(self, state: RunState, status: str) -> None:
+        """Note an ended run in its source's history (what ``bench.scale`` and the fleet test read)."""
+        entry = json.dumps({"id": state.id, "status": status, "started": state.started, "ended": time.time(),
+                            **state.counts, "errors": len(state.errors), "blocked": state.blocked,
                             "pages_by_worker": state.pages_by_worker}, ensure_ascii=False)
+        key = self.keys(state.source).history
         with self.client.pipeline() as pipe:
-            pipe.delete(k.requests, k.dupefilter, k.seen, k.start)
-            pipe.rpush(k.history, entry).ltrim(k.history, -HISTORY, -1)
+            pipe.rpush(key, entry).ltrim(key, -HISTORY, -1)
             pipe.execute()
 
     def history(self, source: str) -> list[dict]:

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from nlp import segment
-from nlp.category import categorize
+from nlp.brand import BrandSignals
+from nlp.category import load_category_model
 from nlp.cluster import fingerprint_tokens
 from nlp.features import sentiment_features
 from nlp.grade import DEFAULT_GRADE_CONFIG, GradeConfig, grade
@@ -65,9 +66,12 @@ class Analyzer:
         if not 0 <= neutral_band < 0.5:
             raise ValueError("neutral_band must be at least 0 and below 0.5")
         self.model = load_model(model_path)
+        self.category_model = load_category_model()
         self.brand_words = frozenset(to_simplified(word.strip()) for word in brand_words if word.strip())
+        self.brand_signals = BrandSignals(self.brand_words)
         segment.add_words(self.brand_words)
         self.neutral_band = neutral_band
+        self.brand_negative_below = 0.5 - neutral_band
         self.grade_config = grade_config or DEFAULT_GRADE_CONFIG
         self._lcut = segment.tokenizer().lcut
 
@@ -77,6 +81,15 @@ class Analyzer:
         if sentiment > 0.5 + self.neutral_band:
             return "positive"
         return "neutral"
+
+    def _brand_directed(self, sentiment: float, body: str) -> float:
+        """A warning, boycott, recall or lost comparison is bad news for the brand however calmly worded; a won
+        comparison is good news although it speaks of others' faults."""
+        if sentiment >= self.brand_negative_below and self.brand_signals.signal(body):
+            return self.brand_negative_below / 2
+        if sentiment <= 1 - self.brand_negative_below and self.brand_signals.wins_comparison(body):
+            return 1 - self.brand_negative_below / 2
+        return sentiment
 
     def analyze(
         self,
@@ -94,7 +107,8 @@ class Analyzer:
             text = f"{title}。{text}"
         body, emoticons = split_emoticons(remove_noise(to_simplified(text)))
         tokens = [token for token in self._lcut(body, HMM=segment.USE_HMM) if not token.isspace()]
-        sentiment = self.model.probability(sentiment_features(tokens, emoticons))
+        sentiment = self.model.probability(sentiment_features(tokens, emoticons), body)
+        sentiment = self._brand_directed(sentiment, body)
         counts = [n for n in (reposts, comments, likes) if n is not None]
         grade_name, reasons = grade(
             body,
@@ -108,7 +122,7 @@ class Analyzer:
         return Analysis(
             sentiment=sentiment,
             label=self.label(sentiment),
-            category=categorize(body, sentiment < 0.5),
+            category=self.category_model.classify(body) if sentiment < 0.5 else None,
             grade=grade_name,
             reasons=reasons,
             region=region or region_from_text(body),

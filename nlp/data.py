@@ -20,6 +20,7 @@ HELD_OUT_PERCENT = 20
 class LabeledText:
     text: str
     positive: bool
+    domain: str = ""  # the trade or product category (a CSV's ``cat`` column), when the file names one
 
 
 class DataError(ValueError):
@@ -34,7 +35,7 @@ def is_held_out(text: str, percent: int = HELD_OUT_PERCENT) -> bool:
 
 def read_labeled(path: str | Path) -> list[LabeledText]:
     """Rows of a CSV with ``label,review`` (or ``cat,label,review``) columns or JSON lines with ``label`` and
-    ``text``; labels are 1/0, pos/neg or positive/negative."""
+    ``text`` (and optionally ``domain``); labels are 1/0, pos/neg or positive/negative."""
     path = Path(path)
     try:
         with path.open(encoding="utf-8-sig", newline="") as handle:
@@ -55,9 +56,9 @@ def _csv_rows(handle, path: Path) -> Iterator[LabeledText]:
     if "label" not in fields or text_field is None:
         raise DataError(f"{path}: a CSV needs a header with 'label' and 'review' (or 'text') columns")
     for number, row in enumerate(reader, start=2):
-        text = (row.get(text_field) or "").strip()
+        text = (row.get(text_field) or "").strip().lstrip("\ufeff")
         if text:
-            yield LabeledText(text, _positive(row["label"], path, number))
+            yield LabeledText(text, _positive(row["label"], path, number), (row.get("cat") or "").strip())
 
 
 def _json_lines(handle, path: Path) -> Iterator[LabeledText]:
@@ -71,7 +72,7 @@ def _json_lines(handle, path: Path) -> Iterator[LabeledText]:
         if not isinstance(row, dict) or "label" not in row or not isinstance(row.get("text"), str):
             raise DataError(f"{path}:{number}: each line needs 'label' and 'text'")
         if row["text"].strip():
-            yield LabeledText(row["text"].strip(), _positive(row["label"], path, number))
+            yield LabeledText(row["text"].strip(), _positive(row["label"], path, number), str(row.get("domain") or ""))
 
 
 _POSITIVE = {"1", "pos", "positive", "正面", "true"}

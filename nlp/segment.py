@@ -57,7 +57,12 @@ def cut(text: str) -> list[str]:
     return [token for token in tokenizer().lcut(text, HMM=USE_HMM) if not token.isspace()]
 
 
+def body_and_emoticons(text: str) -> tuple[str, list[str]]:
+    """A raw text as every stage reads it: simplified, without @names and links, emoticons taken out."""
+    return split_emoticons(remove_noise(to_simplified(text)))
+
+
 def tokens_and_emoticons(text: str) -> tuple[list[str], list[str]]:
-    """What the sentiment model reads of a raw text: its tokens, and its emoticons apart."""
-    body, emoticons = split_emoticons(remove_noise(to_simplified(text)))
+    """What the sentiment model's word features read of a raw text: its tokens, and its emoticons apart."""
+    body, emoticons = body_and_emoticons(text)
     return cut(body), emoticons

@@ -1,4 +1,11 @@
-"""The sentiment model: snownlp's Naive Bayes over our features, with a fitted weight per feature group.
+"""The sentiment model: snownlp's Naive Bayes over our word features, stacked under a logistic regression over
+character n-grams and the same word features, then calibrated.
+
+Naive Bayes alone learns the vocabulary of the trades it was trained on, and its confidence outside them is
+misplaced. The logistic regression (``nlp/training.py``) reads the Bayes log-odds as one input among the
+character n-grams, the word features and the polarity-lexicon cues, with each trade weighted equally, so it
+learns how far the Bayes score carries; a final Platt scaling fitted on trades held out of training makes
+P(positive) mean what it says on a trade the model never saw, which is what the neutral band relies on.
 
 The file keeps snownlp's own ``Bayes`` state (the counts ``Bayes.save`` writes), so the model can be handed
 back to snownlp (``to_snownlp_bayes``). Scoring does not go through ``Bayes.classify``: that recomputes
@@ -18,12 +25,12 @@ from itertools import repeat
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from nlp.features import GROUPS, feature_group
+from nlp.features import GROUPS, char_ngrams, feature_group
 
 if TYPE_CHECKING:
     from snownlp.classification.bayes import Bayes
 
-FORMAT = "yuqing-sentiment/1"
+FORMAT = "yuqing-sentiment/2"
 DEFAULT_MODEL_PATH = Path(__file__).parent / "models" / "sentiment.marshal.gz"
 POSITIVE, NEGATIVE = "pos", "neg"
 
@@ -54,12 +61,33 @@ class _StoredBayes:
         self.d = {label: _StoredCounts(counts) for label, counts in state["d"].items()}
 
 
+@dataclass(frozen=True)
+class LinearLayer:
+    """The logistic regression over the Bayes score and the text's features, and the calibration after it.
+
+    ``weights`` are per feature (character n-grams and word features); a text's feature sum is divided by the
+    square root of its feature count, as in training, so a long review does not outvote a short post.
+    """
+
+    weights: dict[str, float]
+    bayes_weight: float
+    bias: float
+    calibration: tuple[float, float] = (1.0, 0.0)  # Platt scaling: P = sigmoid(a * score + b)
+
+    def score(self, bayes_log_odds: float, features: list[str]) -> float:
+        if not features:
+            return self.bias + self.bayes_weight * bayes_log_odds
+        total = sum(map(self.weights.get, features, repeat(0.0)))
+        return self.bias + self.bayes_weight * bayes_log_odds + total / math.sqrt(len(features))
+
+
 @dataclass
 class SentimentModel:
     bayes: Bayes | _StoredBayes
     group_weights: tuple[float, ...] = tuple(1.0 for _ in GROUPS)
     bias: float = 0.0
     metadata: dict = field(default_factory=dict)
+    linear: LinearLayer | None = None
 
     def __post_init__(self) -> None:
         self.weights = self._weighted_log_odds()
@@ -80,12 +108,14 @@ class SentimentModel:
         # map() with a repeated default calls dict.get in C: the hot loop of the whole analysis.
         return self.bias + sum(map(self.weights.get, features, repeat(0.0)))
 
-    def probability(self, features: Iterable[str]) -> float:
-        """P(positive) of a text given its features."""
+    def probability(self, features: list[str], body: str | None = None) -> float:
+        """P(positive) of a text given its word features and, for the linear layer, its text."""
         score = self.log_odds(features)
-        if score < -30.0:
-            return 0.0
-        return 1.0 / (1.0 + math.exp(-score))
+        if self.linear is not None:
+            linear_features = features + char_ngrams(body) if body else features
+            a, b = self.linear.calibration
+            score = a * self.linear.score(score, linear_features) + b
+        return _sigmoid(score)
 
     def to_snownlp_bayes(self) -> Bayes:
         if isinstance(self.bayes, _StoredBayes):
@@ -101,6 +131,12 @@ class SentimentModel:
             "group_weights": list(self.group_weights),
             "bias": self.bias,
             "metadata": self.metadata,
+            "linear": None if self.linear is None else {
+                "weights": self.linear.weights,
+                "bayes_weight": self.linear.bayes_weight,
+                "bias": self.linear.bias,
+                "calibration": list(self.linear.calibration),
+            },
         }
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -123,12 +159,25 @@ def load_model(path: str | Path | None = None) -> SentimentModel:
         raise ModelError(f"{path}: not a {FORMAT} model file")
     if tuple(state["groups"]) != GROUPS:
         raise ModelError(f"{path}: built with other feature groups {state['groups']}; retrain it")
+    linear = state.get("linear")
     return SentimentModel(
         bayes=_StoredBayes(state["bayes"]),
         group_weights=tuple(state["group_weights"]),
         bias=state["bias"],
         metadata=state.get("metadata", {}),
+        linear=None if linear is None else LinearLayer(
+            weights=linear["weights"],
+            bayes_weight=linear["bayes_weight"],
+            bias=linear["bias"],
+            calibration=tuple(linear["calibration"]),
+        ),
     )
+
+
+def _sigmoid(score: float) -> float:
+    if score < -30.0:
+        return 0.0
+    return 1.0 / (1.0 + math.exp(-score))
 
 
 def bayes_from_state(state: dict) -> Bayes:

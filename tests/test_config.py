@@ -18,7 +18,7 @@ def test_defaults_fill_what_the_file_leaves_out(write_settings):
 
 
 def test_source_interval_accepts_human_durations(write_settings):
-    path = write_settings('\n[[sources]]\nname = "news"\nkind = "news"\nspider = "feed"\ninterval = "15m"\n')
+    path = write_settings('\n[[sources]]\nname = "news"\nkind = "news"\nspider = "weibo"\ninterval = "15m"\n')
     assert load_settings(path).sources[0].interval == timedelta(minutes=15)
 
 
@@ -85,7 +85,7 @@ def test_cli_exits_2_for_broken_toml(tmp_path):
 
 
 def test_secrets_come_from_the_environment(write_settings, monkeypatch):
-    path = write_settings('\n[[sources]]\nname = "w"\nkind = "social"\nspider = "feed"\ncookie_env = "W_COOKIE"\n')
+    path = write_settings('\n[[sources]]\nname = "w"\nkind = "social"\nspider = "weibo"\ncookie_env = "W_COOKIE"\n')
     source = load_settings(path).sources[0]
     monkeypatch.delenv("W_COOKIE", raising=False)
     assert source.cookie is None

@@ -5,6 +5,8 @@ from __future__ import annotations
 import tomllib
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import select
+
 from demo.clock import DemoClock
 from demo.scenario import BEATS, DURATION, MEDIA, build
 from storage.repo import get_or_create_source, upsert_mention
@@ -95,3 +97,28 @@ def test_restamp_puts_rows_stored_in_real_time_onto_the_demo_clock(sqlite_databa
     with sqlite_database.session() as session:
         stamps = dict(session.execute(select(Mention.external_id, Mention.stored_at)).all())
     assert stamps == {"old": earlier, "new": simulated}
+
+
+def test_the_demo_crisis_plays_general_then_serious_then_major_through_the_pipeline_and_engine(tmp_path, monkeypatch):
+    from alerts.models import Alert, AlertEvent
+    from storage.db import Database
+    from tests.crisis import demo_settings_file, tell
+    from yuqing.config import load_settings
+
+    for name in ("DINGTALK_URL", "WECOM_URL", "FEISHU_URL", "DINGTALK_SECRET", "FEISHU_SECRET"):
+        monkeypatch.setenv(f"YUQING_DEMO_{name}", "http://127.0.0.1:9/robot" if name.endswith("URL") else "s3cret")
+    settings = load_settings(demo_settings_file(tmp_path))
+    db = Database(settings.storage.url)
+    db.upgrade()
+    crisis_at = datetime.now(UTC).replace(second=0, microsecond=0) - DURATION - timedelta(minutes=5)
+    tell(db, settings, crisis_at)
+    with db.session() as session:
+        told = session.execute(
+            select(AlertEvent.level, AlertEvent.at)
+            .join(Alert)
+            .where(Alert.subject == "青禾", Alert.scope == "全部", AlertEvent.kind.in_(("firing", "escalated")))
+            .order_by(AlertEvent.id)
+        ).all()
+    db.dispose()
+    assert [level for level, _ in told][:3] == ["一般", "严重", "重大"]
+    assert told[0].at >= crisis_at  # the quiet days raise nothing

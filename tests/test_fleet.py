@@ -58,6 +58,16 @@ delay = 0
 lookback = "30d"
 
 [[sources]]
+name = "fleet-weibo"
+kind = "social"
+spider = "weibo"
+base_url = "{base}"
+interval = "{interval}s"
+delay = 0
+backoff = "1h"
+keywords = [{weibo_keywords}]
+
+[[sources]]
 name = "fleet-tieba"
 kind = "forum"
 spider = "tieba"
@@ -169,18 +179,23 @@ def test_a_leader_a_standby_and_two_workers_crawl_each_source_once_per_interval_
 
     redis_url, client, prefix = redis_client
     brands = brand_names(BRANDS)
-    server = SlowDemoServer(scale_world(brands, PER_BRAND), latency=(0.02, 0.08)).start()
+    world = scale_world(brands, PER_BRAND)
+    # Weibo answers every request with 418: one worker's blocked answer must rest the source for the whole fleet.
+    world.blocked["weibo"] = "418"
+    server = SlowDemoServer(world, latency=(0.02, 0.08)).start()
     smtp, smtp_port = SlowSmtp(), free_port()
     controller = Controller(smtp, hostname="127.0.0.1", port=smtp_port)
     controller.start()
     brand_toml = "".join(f'\n[[brands]]\nname = "{name}"\n' for name in brands)
     settings_path = write_settings(
-        SETTINGS.format(prefix=prefix, smtp_port=smtp_port, base=server.url, interval=INTERVAL) + brand_toml,
+        SETTINGS.format(prefix=prefix, smtp_port=smtp_port, base=server.url, interval=INTERVAL,
+                        weibo_keywords=", ".join(f'"词{n}"' for n in range(30))) + brand_toml,
         url=postgres_url)
     settings = load_settings(settings_path)
     db = Database(postgres_url)
     db.upgrade()
     book = RunBook(client, prefix)
+    crawled = [source for source in settings.sources if source.name != "fleet-weibo"]
     fleet = Fleet(tmp_path, settings_path, redis_url)
     started = time.monotonic()
     try:
@@ -198,13 +213,13 @@ def test_a_leader_a_standby_and_two_workers_crawl_each_source_once_per_interval_
                         text="负面舆情预警", html=None, key=f"fleet-alert-{n}")
         # The leader dies with a crawl run in progress on the workers and mail half sent.
         fleet.wait_for(lambda: any((state := book.state(s.name)) and state.active and state.id >= 2
-                                   for s in settings.sources) and smtp.received, "a second run in progress")
+                                   for s in crawled) and smtp.received, "a second run in progress")
         os.kill(fleet.processes["leader"].pid, signal.SIGKILL)
         fleet.processes["leader"].wait(10)
         mails_at_kill = len(smtp.received)
         runs_before = {s.name: len(book.history(s.name)) for s in settings.sources}
         takeover = fleet.wait_for(lambda: "leader: this process schedules" in fleet.log("standby"), "takeover", 30)
-        fleet.wait_for(lambda: all(len(book.history(s.name)) >= runs_before[s.name] + 2 for s in settings.sources)
+        fleet.wait_for(lambda: all(len(book.history(s.name)) >= runs_before[s.name] + 2 for s in crawled)
                        and len(smtp.received) >= MAILS - 1, "runs and mail under the new leader")
         status = run_cli("--settings", str(settings_path), "status", env=fleet.env)
     finally:
@@ -225,10 +240,16 @@ def test_a_leader_a_standby_and_two_workers_crawl_each_source_once_per_interval_
         sources = {row.name: row for row in session.scalars(select(Source))}
     db.dispose()
 
-    for source in settings.sources:
+    weibo = book.history("fleet-weibo")
+    assert [run["status"] for run in weibo] == ["blocked"], "one run, then the back-off, fleet-wide"
+    assert sources["fleet-weibo"].blocked_until is not None and "418" in sources["fleet-weibo"].blocked_reason
+    # Of its 30 searches, only those already in flight on the two workers (4 each) when the first 418 came back.
+    assert server.served["/api/container/getIndex"] <= 2 * 4, server.served["/api/container/getIndex"]
+    for source in crawled:
         history = book.history(source.name)
         # Each run recorded once, the one in progress at the kill included: ids in order, none missing or repeated.
         assert [run["id"] for run in history] == list(range(1, len(history) + 1))
+        assert {run["status"] for run in history} == {"ok"}, history
         starts = [run["started"] for run in history]
         # Once per interval, not once per process: runs of a source never start closer than the interval allows.
         gaps = [later - earlier for earlier, later in zip(starts, starts[1:], strict=False)]
@@ -239,12 +260,12 @@ def test_a_leader_a_standby_and_two_workers_crawl_each_source_once_per_interval_
         assert sum(run["new"] for run in history) == BRANDS * PER_BRAND, history
         assert sources[source.name].failures == 0, sources[source.name].last_error
     # The first page of each search and each forum list was fetched once per run, by whichever worker took it.
-    runs = {s.spider: len(book.history(s.name)) for s in settings.sources}
+    runs = {s.spider: len(book.history(s.name)) for s in crawled}
     for name, count in first_pages(server).items():
         assert count == runs[name.partition(":")[0]], (name, count, runs, fleet.log("standby")[-6000:])
     # Pages split between the workers: each fetched some, within some run.
     by_worker = Counter()
-    for source in settings.sources:
+    for source in crawled:
         for run in book.history(source.name):
             by_worker.update(run["pages_by_worker"])
     assert len(by_worker) == 2 and min(by_worker.values()) > 0, by_worker

@@ -61,16 +61,18 @@ def test_a_run_ends_only_when_everything_pushed_is_done_and_is_recorded_by_one_c
     assert book.pop("forum") == b"page-2"
     assert not book.finish("forum"), "page-2 is taken but not done"
     book.report("forum", run, "worker-b", done=1, counts={"pages": 1, "items": 5, "new": 4}, errors=["HTTP 500"])
-    assert book.finish("forum")
-    assert not book.finish("forum"), "ended once, recorded by one caller"
+    state = book.finish("forum")
+    assert state is not None
+    assert book.finish("forum") is None, "ended once, recorded by one caller"
 
-    state = book.state("forum")
     assert (state.pushed, state.claimed, state.done) == (3, 3, 3)
     assert state.counts["items"] == 15 and state.counts["new"] == 14
     assert state.pages_by_worker == {"worker-a": 1, "worker-b": 1}
     assert state.errors == ["HTTP 500"]
     assert not book.push("forum", run, 0, b"late"), "a follow-up of an ended run is dropped"
     assert book.start("forum", limit_seconds=60) == 2
+    # The ended run was cleared when it ended, not afterwards: the next run's start message is still there.
+    assert book.take_start("forum") == 2
 
 
 def test_a_block_empties_the_queue_for_every_worker_and_rests_the_source(book):

@@ -30,7 +30,8 @@ def settings_path(write_settings, sqlite_database):
     with sqlite_database.session() as session:
         session.execute(update(Source).where(Source.name == "bbs")
                         .values(last_error=HOSTILE_ERROR, failures=2, last_run_at=NOW))
-    sources = '\n[[sources]]\nname = "bbs"\nkind = "forum"\nspider = "discuz"\nbase_url = "http://127.0.0.1:9"\n'
+    sources = ('\n[[sources]]\nname = "bbs"\nkind = "forum"\nspider = "discuz"\nbase_url = "http://127.0.0.1:9"\n'
+               'forums = ["2"]\n')
     return str(write_settings(sources, url=sqlite_database.url))
 
 
@@ -93,7 +94,7 @@ def test_the_demo_hints_run_as_printed_without_the_venv_on_path(write_settings, 
 
     store_posts(sqlite_database)
     path = write_settings(url=sqlite_database.url)
-    hints = next_steps(load_settings(path), path)
+    hints = next_steps(load_settings(path), path, incident=None)
     commands = {label.strip(): command for label, _, command in (hint.partition(": ") for hint in hints)}
     path_without_venv = os.pathsep.join(p for p in os.environ["PATH"].split(os.pathsep)
                                         if not p.startswith(sys.prefix))

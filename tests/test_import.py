@@ -202,3 +202,52 @@ def test_an_item_no_column_can_take_from_a_crawl_becomes_a_dead_letter_not_a_sil
     with sqlite_database.session() as session:
         letter = session.scalar(select(DeadLetter))
     assert letter.source == "tieba-qinghe" and "title" in letter.reason and letter.item["title"] == ["青禾"]
+
+
+def test_a_post_another_crawler_stored_a_moment_ago_is_updated_not_lost(database, write_settings, monkeypatch):
+    from crawler.items import MentionItem
+    from crawler.pipelines import run_pipeline
+    from storage import repo
+    from yuqing.config import load_settings
+
+    settings = load_settings(write_settings(SOURCE, url=database.url))
+    first = MentionItem(external_id="p1", url="https://tieba.baidu.com/p/1", title="青禾电饭煲",
+                        text="青禾电饭煲内胆脱落", likes=1, source="tieba-qinghe", source_kind="forum")
+    assert run_pipeline(settings, database, [first]).outcomes["new"] == 1
+    real_find, calls = repo._find, []
+
+    def not_yet_visible(*args):  # the other crawler's row is committed after our lookup
+        calls.append(args)
+        return None if len(calls) == 1 else real_find(*args)
+
+    monkeypatch.setattr(repo, "_find", not_yet_visible)
+    again = MentionItem(external_id="p1", url="https://tieba.baidu.com/p/1", title="青禾电饭煲",
+                        text="青禾电饭煲内胆脱落", likes=7, source="tieba-qinghe", source_kind="forum")
+    report = run_pipeline(settings, database, [again], replay=False)
+    assert report.outcomes["updated"] == 1 and not report.failures and len(calls) == 2
+    with database.session() as session:
+        assert session.scalar(select(Mention.likes)) == 7
+        assert session.scalar(select(DeadLetter)) is None
+
+
+def test_three_reviews_on_a_page_without_per_review_links_are_stored_as_three_mentions(database, write_settings):
+    from crawler.parsers import PARSERS
+    from crawler.pipelines import run_pipeline
+    from tests.fixtures.sites import NOW, SHANGHAI
+    from yuqing.config import load_settings
+
+    settings = load_settings(write_settings(
+        '\n[[sources]]\nname = "koubei"\nkind = "review"\nspider = "review"\nurls = ["https://k.example.cn/p/1"]\n'
+        '[sources.selectors]\nitem = "li.r"\ntext = "p"\n', url=database.url))
+    page = ("<ul>" + "".join(f'<li class="r"><p>{text}</p></li>' for text in (
+        "青禾空气炸锅炸鸡翅很香，推荐", "青禾空气炸锅冒烟起火，吓坏了，要求退货", "青禾空气炸锅噪音有点大")) + "</ul>")
+    items = PARSERS["review"](page.encode(), "https://k.example.cn/p/1", now=NOW, tz=SHANGHAI,
+                              selectors=dict(settings.sources[0].selectors))
+    for item in items:
+        item.source, item.source_kind = "koubei", "review"
+    assert {item.url for item in items} == {"https://k.example.cn/p/1"}
+    report = run_pipeline(settings, database, items, replay=False)
+    assert report.outcomes["new"] == 3
+    with database.session() as session:
+        texts = sorted(session.scalars(select(Mention.text)))
+    assert len(texts) == 3 and "青禾空气炸锅冒烟起火，吓坏了，要求退货" in texts

@@ -11,6 +11,7 @@ from nlp.data import DataError, is_held_out, read_labeled
 from nlp.features import sentiment_features
 from nlp.segment import tokens_and_emoticons
 from nlp.sentiment import ModelError, SentimentModel, load_model
+from nlp.train import text_probability
 from nlp.training import make_example, train_bayes, train_model
 
 
@@ -20,7 +21,7 @@ def shipped():
 
 
 def probability(model: SentimentModel, text: str) -> float:
-    return model.probability(sentiment_features(*tokens_and_emoticons(text)))
+    return text_probability(model, text)
 
 
 @pytest.mark.parametrize(
@@ -71,6 +72,22 @@ def test_training_on_small_data_learns_its_words(tmp_path):
     assert probability(loaded, "蛋糕新鲜，喜欢") > 0.8
     assert probability(loaded, "蛋糕变质，失望") < 0.2
     assert loaded.group_weights == pytest.approx(model.group_weights)
+    assert loaded.linear is not None and loaded.linear == model.linear
+
+
+def test_linear_layer_weighs_each_trade_and_class_the_same():
+    from nlp.training import _balanced_weights, _Row
+
+    rows = [_Row(make_example(t, p, domain=d), []) for t, p, d in
+            [("好", True, "a"), ("差", False, "a"), ("差", False, "a"), ("差", False, "a"), ("好", True, "b")]]
+    weights = _balanced_weights(rows)
+    assert weights[0] == pytest.approx(sum(weights[1:4]))
+    assert weights[0] == pytest.approx(weights[4])
+
+
+def test_shipped_model_is_calibrated_so_unsure_texts_stay_near_the_middle(shipped):
+    assert shipped.linear is not None
+    assert 0.2 < probability(shipped, "今天下午三点开会") < 0.8
 
 
 def test_training_needs_both_classes():

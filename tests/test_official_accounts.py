@@ -21,7 +21,6 @@ from storage.models import Mention
 from web.app import create_app
 from yuqing.config import SettingsError, load_settings
 
-NOW = datetime.now(UTC).replace(microsecond=0)
 APOLOGY = RESPONSE[1]  # the demo's apology: it names the defect, so it reads as negative text
 COMPLAINT = "青禾空气炸锅冒烟起火，客服推诿不处理，孩子被烫伤，太气人了"
 SOURCES = """
@@ -48,7 +47,7 @@ def _settings(write_settings, tmp_path, official: str, extra: str = ""):
 
 def _item(number: int, author: str, text: str, source: str = "weibo", minutes: int = 30) -> MentionItem:
     return MentionItem(external_id=f"w{number}", url=f"https://m.weibo.example.cn/{number}", title="", text=text,
-                       published_at=NOW - timedelta(minutes=minutes), author=author, region="浙江",
+                       published_at=datetime.now(UTC) - timedelta(minutes=minutes), author=author, region="浙江",
                        source=source, source_kind="social" if source == "weibo" else "complaint")
 
 
@@ -77,7 +76,8 @@ def test_the_official_accounts_posts_are_marked_and_kept_out_of_the_negative_fig
         assert rows[("weibo", "青禾电器官方微博")].label == "negative"  # an apology reads as negative text
         figures = measure(session, settings.alerts, datetime.now(UTC))[("青禾", "全部")]
         assert figures.get("negative_volume_1h") == 2 and figures.get("negative_volume_24h") == 2
-        evidence = top_mentions(session, settings.alerts, "青禾", "全部", datetime.now(UTC), NOW - timedelta(days=1))
+        evidence = top_mentions(session, settings.alerts, "青禾", "全部", datetime.now(UTC),
+                            datetime.now(UTC) - timedelta(days=1))
         assert "青禾电器官方微博" in {e.author for e in evidence}  # the heimao post, not the apology
         assert all(APOLOGY[:10] not in e.title for e in evidence)
 

@@ -143,3 +143,20 @@ def test_feed_reads_the_same_through_encoding_quirks(quirk):
     else:
         twin = codecs.BOM_UTF8 + text.encode("utf-8")
     assert clean and _read("feed", path, url, twin, {}) == clean
+
+
+JSON_PAGES = [
+    ("weibo-search", "weibo/search_page1.json", "https://m.weibo.cn/api/container/getIndex?page=1"),
+    ("heimao", "heimao/search.json", "https://tousu.sina.com.cn/api/index/s?keywords=x&page=1"),
+    ("heimao", "heimao/jsonp.js", "https://tousu.sina.com.cn/api/index/s?keywords=x&page=1&callback=cb"),
+    ("zhihu", "zhihu/search_v3.json", "https://www.zhihu.com/api/v4/search_v3?q=x"),
+]
+
+
+@pytest.mark.parametrize(("name", "path", "url"), JSON_PAGES, ids=[p[1] for p in JSON_PAGES])
+def test_json_answer_with_a_bom_reads_the_same_and_a_truncated_one_is_a_parse_error(name, path, url):
+    body = fixture(path)
+    clean = _read(name, path, url, body, {})
+    assert clean and _read(name, path, url, codecs.BOM_UTF8 + body, {}) == clean
+    with pytest.raises(ParseError, match="invalid or truncated JSON"):
+        PARSERS[name](body[: len(body) * 2 // 3], url, now=NOW, tz=SHANGHAI)

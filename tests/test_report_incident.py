@@ -73,7 +73,9 @@ def test_the_report_of_the_demo_crisis_has_every_milestone_in_story_order(crisis
     assert len(found["notified"]) >= 3  # 一般, then escalated to 严重 and to 重大
     assert found["acknowledged"][0] - found["firing"][0] >= ACK_AFTER
     detected, official = found["firing"][0], found["official"][0]
-    assert found["first_negative"][0] < detected < found["first_negative"][0] + timedelta(hours=1)
+    # One complaint is not yet a crisis: the rules judge against the brand's own normal, and the bound for
+    # a fast crisis is two hours from its onset.
+    assert found["first_negative"][0] < detected < found["first_negative"][0] + timedelta(hours=2)
     # The media wave makes the peak; the recovery comes after the apology, once refunds arrive.
     assert CRISIS_AT + timedelta(hours=6) <= found["peak"][0] < official
     assert CRISIS_AT + timedelta(minutes=RECOVERY[0][0]) < found["recovered"][0] <= CRISIS_AT + DURATION + \

@@ -92,6 +92,7 @@ SOURCE = """
 name = "{name}"
 kind = "forum"
 spider = "feed"
+urls = ["http://127.0.0.1:9/feed.xml"]
 interval = "{interval}"
 """
 
@@ -102,7 +103,8 @@ class Setup:
     def __init__(self, tmp_path: Path, write_settings, sources, interval: str = "1h", stop_grace: str = "60s",
                  posts: int = 40, mail: str = "") -> None:
         self.work = tmp_path
-        self.crawler = tmp_path / "crawler.py"
+        # Not "crawler.py": run as a script, its folder comes first on sys.path and it would shadow our package.
+        self.crawler = tmp_path / "stand_in_crawl.py"
         self.crawler.write_text(CRAWLER, encoding="utf-8")
         (tmp_path / "daemon.py").write_text(DAEMON, encoding="utf-8")
         self.posts = [{"id": f"t{n}", "title": f"青禾空气炸锅冒烟 第{n}帖"} for n in range(posts)]

@@ -217,15 +217,22 @@ def test_edits_and_deletes_keep_the_index_in_step(corpus):
 def test_mentions_stored_before_the_migration_are_indexed_by_it(tmp_path):
     from alembic import command
     from alembic.config import Config
+    from alembic.script import ScriptDirectory
 
     from storage.db import MIGRATIONS, Database
 
     db = Database(f"sqlite:///{tmp_path}/old.db")
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
+    # Every branch but the search index's applied, so the rows are stored through today's model (a column added
+    # to mentions by another branch is there); only the search index comes after them.
+    script = ScriptDirectory.from_config(config)
+    others = [head for head in script.get_heads()
+              if "0003_search" not in {r.revision for r in script.iterate_revisions(head, "base")}]
     with db.engine.begin() as connection:
         config.attributes["connection"] = connection
-        command.upgrade(config, "0001")
+        for head in others:
+            command.upgrade(config, head)
     _store(db, _corpus(size=50))
     db.upgrade()
     with db.engine.connect() as connection:

@@ -51,7 +51,8 @@ class Context:
             # A crawl started by the daemon must not create a new database where the daemon's vanished.
             database = Database(settings.storage.database_url, create=not os.environ.get(DATABASE_MUST_EXIST))
         except UnsupportedDatabase as exc:
-            raise SettingsError(f"{self.settings_path}: storage.url: {exc}") from None
+            key = "storage.url_env" if settings.storage.url_env else "storage.url"
+            raise SettingsError(f"{self.settings_path}: {key}: {exc}") from None
         database.upgrade()
         return database
 
@@ -117,7 +118,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _storage_url(context: Context) -> str | None:
     settings = context.__dict__.get("settings")  # only if it was loaded: a broken file must not raise here
-    return settings.storage.url if settings is not None else None
+    return settings.storage.database_url if settings is not None else None
 
 
 def settings_dir(context: Context) -> Path:

@@ -105,6 +105,30 @@ class SourceSettings(Section):
     def cookie(self) -> str | None:
         return os.environ.get(self.cookie_env) if self.cookie_env else None
 
+    @model_validator(mode="after")
+    def _crawlable(self) -> SourceSettings:
+        """What would only fail when the crawl starts fails here: the spider, its required keys, the addresses."""
+        from crawler.sites import SITES
+
+        site = SITES.get(self.spider)
+        if site is None:
+            raise ValueError(f"spider: unknown spider {self.spider!r} (known: {', '.join(sorted(SITES))})")
+        for key in site.requires:
+            if not getattr(self, key):
+                raise ValueError(f"{key}: the {self.spider} spider needs {key}")
+        for url in [*self.urls, *([self.base_url] if self.base_url else [])]:
+            if not re.match(r"^https?://[^/\s]+", url):
+                raise ValueError(f"{url!r} is not an http(s) address")
+        if self.spider == "review":
+            from crawler.parsers import ParseError
+            from crawler.parsers.review import check_selectors
+
+            try:
+                check_selectors(self.selectors)
+            except ParseError as exc:
+                raise ValueError(f"selectors: {exc}") from None
+        return self
+
 
 class GradeSettings(Section):
     """A team's own crisis words per grade signal, and the reach thresholds (defaults in ``nlp/grade.py``)."""

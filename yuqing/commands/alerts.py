@@ -57,6 +57,18 @@ def register(commands) -> None:
     backtest.add_argument("--json", action="store_true", help="每行输出一个 JSON 对象 (JSON lines)")
     backtest.set_defaults(handler=backtest_command)
 
+    tune = actions.add_parser(
+        "tune", help="按品牌历史建议阈值，使误报不超过预算 (propose per-brand thresholds from history)"
+    )
+    tune.add_argument("brand", help="品牌名 (brand name)")
+    tune.add_argument("--days", type=int, default=30, help="回放最近多少天，默认 30 (days of history)")
+    tune.add_argument("--step", default="10m", help="评估间隔，默认 10m (evaluation step)")
+    tune.add_argument(
+        "--general-per-week", type=float, default=1.0, help="每周最多几次一般预警，默认 1 (budget of 一般)"
+    )
+    tune.add_argument("--write", action="store_true", help="写入设置文件 (append the thresholds to the settings)")
+    tune.set_defaults(handler=tune_command)
+
 
 def _moment(value: str, tz, option: str) -> datetime:
     try:
@@ -223,3 +235,77 @@ def backtest_command(args, context) -> int:
 
 
 EVENT_NAMES = {"firing": "触发", "escalated": "升级", "deescalated": "降级", "resolved": "解除"}
+
+
+def tune_command(args, context) -> int:
+    from alerts.tune import Budget, history, propose, toml
+    from yuqing.progress import progress_bar
+
+    settings = context.settings
+    known = {brand.name for brand in settings.brands}
+    if args.brand not in known:
+        raise UserError(f"unknown brand {args.brand!r} (known: {', '.join(sorted(known)) or 'none'})")
+    if args.days < 1:
+        raise UserError("--days must be at least 1")
+    if args.general_per_week < 0:
+        raise UserError("--general-per-week cannot be negative")
+    step = _duration(args.step, "--step")
+    if args.write:
+        _writable(context.settings_path, args.brand)
+    end = datetime.now(UTC).replace(second=0, microsecond=0)
+    start = end - timedelta(days=args.days)
+    with progress_bar("回放 tune") as update:
+        moments = history(context.db, settings.alerts, args.brand, start, end, step, progress=update)
+    proposals = propose(settings.alerts, args.brand, moments, Budget(general_per_week=args.general_per_week))
+    for proposal in proposals:
+        print(
+            f"{proposal.level}：最近 {args.days} 天会触发 {len(proposal.before)} 次，预算 {proposal.allowed} 次"
+            + (f"，建议后 {len(proposal.after)} 次" if proposal.changes else "，无需调整")
+        )
+        for name, (old, new) in proposal.changes.items():
+            print(f"  {name}: {old:g} -> {new:g}")
+        removed = sorted(set(proposal.before) - set(proposal.after))
+        if removed:
+            print("  不再触发：" + "、".join(when(moment, settings.tz) for moment in removed))
+        kept = proposal.after if proposal.changes else proposal.before
+        if kept:
+            print("  仍会触发：" + "、".join(when(moment, settings.tz) for moment in kept))
+    block = toml(args.brand, proposals)
+    if not block:
+        print("当前阈值已满足预算 (the current thresholds meet the budget)")
+        return 0
+    if not args.write:
+        print("\n# 加入 settings.toml (or rerun with --write):\n" + block)
+        return 0
+    _append_settings(context.settings_path, args.brand, block, args)
+    print(f"已写入 {context.settings_path}")
+    return 0
+
+
+def _writable(path, brand: str) -> None:
+    """Refuse ``--write`` before the replay when the settings already have the brand's own alert settings:
+    two tables of one name are invalid TOML, and merging them is a person's call."""
+    import tomllib
+    from pathlib import Path
+
+    if brand in tomllib.loads(Path(path).read_text(encoding="utf-8")).get("alerts", {}).get("brands", {}):
+        raise UserError(
+            f'{path} already has [alerts.brands."{brand}"] settings: run without --write and merge the '
+            "printed lines by hand"
+        )
+
+
+def _append_settings(path, brand: str, block: str, args) -> None:
+    """Append the proposal to the settings file; the result is validated before it is written."""
+    import tomllib
+    from pathlib import Path
+
+    from yuqing.config import Settings
+
+    path = Path(path)
+    original = path.read_text(encoding="utf-8")
+    stamp = f"# yuqing alerts tune {brand} --days {args.days} ({datetime.now(UTC):%Y-%m-%d})\n"
+    updated = original.rstrip("\n") + "\n\n" + stamp + block
+    Settings.model_validate(tomllib.loads(updated))
+    path.write_text(updated, encoding="utf-8")
+

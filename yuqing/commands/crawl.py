@@ -48,7 +48,7 @@ def _crawl(context, settings, source, force: bool) -> int:
         print(f"{source.name}: skipped, {result.skipped}")
         return 0
     print(f"{source.name}: {result.items} items, {result.new} new, {result.updated} updated, "
-          f"{result.unmatched} not about a brand")
+          f"{result.unmatched} not about a brand" + (f", {result.failed} not stored" if result.failed else ""))
     for error in result.errors:
         print(f"  error: {printable(error)}")
     if result.blocked_reason:

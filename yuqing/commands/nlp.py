@@ -149,7 +149,7 @@ def run_train(args: argparse.Namespace, context: object) -> int:
             if args.held_out and is_held_out(row.text, args.held_out):
                 held_out.append((row.text, row.positive))
             else:
-                examples.append(make_example(row.text, row.positive))
+                examples.append(make_example(row.text, row.positive, domain=row.domain))
     try:
         model = train_model(examples, {"trained_on": [Path(p).name for p in args.data]})
     except ValueError as exc:

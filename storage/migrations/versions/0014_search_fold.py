@@ -1,7 +1,7 @@
 """search: index the folded text (traditional characters simplified), so 品质 finds 品質
 
 Revision ID: 0014_search_fold
-Revises: 0003_search
+Revises: 0013_search_grams_fast
 
 Self-contained like 0003: the fold table is drawn here from OpenCC's t2s, as ``search/fold.py`` draws it (one
 traditional character to one simplified character, Latin lower-cased), and written into PostgreSQL as the SQL
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0014_search_fold"
-down_revision = "0003_search"
+down_revision = "0013_search_grams_fast"
 branch_labels = None
 depends_on = None
 

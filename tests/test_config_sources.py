@@ -1,0 +1,68 @@
+"""A source that could only fail when its crawl starts fails when the settings load, naming the key."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import run_cli
+from yuqing.config import SettingsError, load_settings
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        ('spider = "weiboo"', "sources[0]: spider: unknown spider 'weiboo' (known: dianping, discuz, feed"),
+        ('spider = "feed"', "sources[0]: urls: the feed spider needs urls"),
+        ('spider = "discuz"\nbase_url = "https://bbs.example.cn"', "sources[0]: forums: the discuz spider needs"),
+        ('spider = "review"\nurls = ["https://k.example.cn/p/1"]', "sources[0]: selectors: the review spider needs"),
+        ('spider = "review"\nurls = ["https://k.example.cn/p/1"]\n[sources.selectors]\nitem = "li["',
+         "is not valid CSS"),
+        ('spider = "review"\nurls = ["https://k.example.cn/p/1"]\n[sources.selectors]\nitem = "li"\ncolour = "b"',
+         "unknown selector 'colour'"),
+        ('spider = "feed"\nurls = ["news.example.cn/rss.xml"]', "'news.example.cn/rss.xml' is not an http(s) address"),
+        ('spider = "weibo"\nbase_url = "file:///etc/passwd"', "is not an http(s) address"),
+        ('spider = "weibo"\nname = "../../etc/x"', "sources[0].name"),
+    ],
+)
+def test_a_source_that_would_fail_at_crawl_time_fails_at_load_with_the_key(write_settings, source, message):
+    body = source if "name =" in source else f'name = "s1"\n{source}'
+    path = write_settings(f'\n[[sources]]\nkind = "social"\n{body}\n')
+    with pytest.raises(SettingsError) as caught:
+        load_settings(path)
+    assert message in str(caught.value)
+
+
+def test_typo_in_a_spider_name_is_one_line_and_exit_2_not_a_traceback(write_settings):
+    path = write_settings('\n[[sources]]\nname = "w"\nkind = "social"\nspider = "weiboo"\n')
+    done = run_cli("--settings", str(path), "crawl", "w")
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert done.stderr.strip().splitlines() == [f"yuqing: {path}: sources[0]: spider: unknown spider 'weiboo' "
+                                                "(known: dianping, discuz, feed, heimao, review, tieba, weibo, zhihu)"]
+
+
+def test_every_registered_site_has_its_spider_parsers_blocking_rule_and_demo_renderer():
+    from crawler.sites import verify
+    from yuqing.demo import verify_demo_renderers
+
+    verify()
+    verify_demo_renderers()
+
+
+def test_a_site_registered_without_its_blocking_rule_fails_at_start_up(monkeypatch):
+    from crawler import sites
+    from crawler.sites import RegistryError, Site
+
+    monkeypatch.setitem(sites.SITES, "weibo", Site("weibo", "crawler.spiders.weibo:WeiboSpider",
+                                                   ("weibo-search",), False, "demo.sites.weibo"))
+    with pytest.raises(RegistryError, match="site 'weibo': blocking rule in crawler.blocking.SITE_RULES not regis"):
+        sites.verify()
+    monkeypatch.setitem(sites.SITES, "weibo", Site("weibo", "crawler.spiders.weibo:WeiboSpider",
+                                                   ("weibo-searchh",), True, "demo.sites.weibo"))
+    with pytest.raises(RegistryError, match="parser 'weibo-searchh' is not in crawler.parsers.PARSERS"):
+        sites.verify()
+    monkeypatch.setitem(sites.SITES, "weibo", Site("weibo", "crawler.spiders.weibo:WeiboSpider",
+                                                   ("weibo-search",), True, "demo.sites.nowhere"))
+    from yuqing.demo import verify_demo_renderers
+
+    with pytest.raises(RegistryError, match="demo renderer demo.sites.nowhere is not in demo.sites.SITE_MODULES"):
+        verify_demo_renderers()
