@@ -107,7 +107,8 @@ def leave_one_domain_out(
             else:
                 predicted = _model_scores(train_model(train, linear_layer=recipe == RECIPES[2]), test)
             results[recipe][held_out] = binary_scores(predicted, gold) | {"rows": len(test)}
-        accuracies = ", ".join(f"{recipe.split(':')[0]} {results[recipe][held_out]['accuracy']:.3f}" for recipe in recipes)
+        accuracies = ", ".join(f"{recipe.split(':')[0]} {results[recipe][held_out]['accuracy']:.3f}"
+                               for recipe in recipes)
         print(f"  held out {held_out}: {len(test):,} rows, {accuracies} ({time.perf_counter() - started:.0f} s)",
               flush=True)
     return results
@@ -276,7 +277,8 @@ def _snownlp(snownlp_class, text: str) -> float:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
-    parser.add_argument("--unseen-dir", type=Path, help="directory with ChnSentiCorp_htl_all.csv / ChnSentiCorp_dev.tsv")
+    parser.add_argument("--unseen-dir", type=Path,
+                        help="directory with ChnSentiCorp_htl_all.csv / ChnSentiCorp_dev.tsv")
     parser.add_argument("--card", action="store_true", help="write the out-of-domain section of the model card")
     parser.add_argument("--snownlp-sample", type=int, default=300, help="texts per measurement for plain snownlp")
     args = parser.parse_args(argv)
@@ -303,7 +305,8 @@ def main(argv: list[str] | None = None) -> int:
 
     held_out: dict[str, list[tuple[str, bool]]] = {}
     for corpus in CORPORA:
-        held_out[corpus.name] = [(r.text, r.positive) for r in load_corpus(args.data_dir, corpus) if is_held_out(r.text)]
+        held_out[corpus.name] = [(r.text, r.positive) for r in load_corpus(args.data_dir, corpus)
+                                 if is_held_out(r.text)]
     held_out["weibo, no emoticons"] = [(strip_emoticons(t), p) for t, p in held_out[WEIBO]]
     analyzer = Analyzer()
     jieba.initialize()
