@@ -158,16 +158,18 @@ P(positive) of a Chinese text, in two layers stored in one file (gzip-compressed
    `negative.txt`. One weight per feature group and a bias are fitted by logistic regression on cross-fitted
    scores. {features:,} features. Group weights: {weights}; bias {bias:.3f}.
 2. **A logistic regression** (scikit-learn, liblinear, L2, C = 4) over the Bayes log-odds (cross-fitted, weight
-   {bayes_weight:.3f}), character 1–3-grams and the same word features, each text's feature counts divided by
-   the square root of its feature count. Every trade and, within it, each class weighs the same in the fit,
-   so a trade's share of complaints does not become a word's polarity. {linear_features:,} weights kept
-   (|w| ≥ 0.02, features in ≥ 3 training texts).
+   {bayes_weight:.3f}) and the same word features, each text's feature counts divided by the square root of its
+   feature count. Every trade and, within it, each class weighs the same in the fit, so a trade's share of
+   complaints does not become a word's polarity. {linear_features:,} weights kept (|w| ≥ 0.02, features in ≥ 3
+   training texts). Character 1–3-grams were tried as further input: no better on held-out trades, a third
+   slower.
 3. **Platt scaling** (a, b) = {calibration}, fitted on scores of trades the scoring layer was not trained on
    (the trades split in two halves), so that P(positive) means the same on a trade the model never saw and
    the neutral band (`[nlp] neutral_band`) separates the unsure from the sure.
 
 Brand-directed rules (`nlp/brand.py`) sit beside the model in `Analyzer`: a hazard warning, a boycott call, a
-recall or regulator notice, or a comparison the brand loses makes the mention negative whatever the model says.
+recall or regulator notice, or a comparison the brand loses makes the mention negative whatever the model says;
+a comparison the brand wins makes it positive.
 
 ## Training data
 Third-party labeled sets (1 = positive, 0 = negative), read from the shared data directory and never copied
@@ -195,7 +197,7 @@ below. Other public sets looked at and why they are not used: `nlp/eval/README.m
 {out_of_domain}
 
 ## The complaint-category classifier (`category.marshal.gz`)
-A multinomial logistic regression over the complaint's words and character pairs plus the six weighted cue
+A multinomial logistic regression over the complaint's characters and character pairs plus the six weighted cue
 sums of `nlp/category.py`, trained on complaints written for this project (`nlp/eval/complaints.jsonl` and
 `nlp/train/complaints_train.jsonl`, all invented, no third-party text). The blind set
 `nlp/eval/complaints_independent.jsonl` is never used for training or tuning; `make bench-nlp` reports it.

@@ -209,7 +209,9 @@ def _balanced_weights(rows: Sequence[_Row]) -> np.ndarray:
 def _logistic(x, y: np.ndarray, weights: np.ndarray):
     from sklearn.linear_model import LogisticRegression
 
-    return LogisticRegression(C=LINEAR_C, solver="liblinear", max_iter=1000).fit(x, y, sample_weight=weights)
+    # liblinear shuffles its coordinates; a fixed seed keeps ``make model`` byte-for-byte reproducible.
+    model = LogisticRegression(C=LINEAR_C, solver="liblinear", max_iter=1000, random_state=0)
+    return model.fit(x, y, sample_weight=weights)
 
 
 def _calibration(rows: Sequence[_Row], x, y: np.ndarray, weights: np.ndarray) -> tuple[float, float]:
