@@ -84,7 +84,7 @@ def _floor_scores(train: Sequence[Example], test: Sequence[Example]) -> list[boo
 
 
 def _model_scores(model: SentimentModel, test: Sequence[Example]) -> list[bool]:
-    return [model.probability(e.features, e.body) >= 0.5 for e in test]
+    return [model.probability(e.features) >= 0.5 for e in test]
 
 
 def leave_one_domain_out(
@@ -107,8 +107,7 @@ def leave_one_domain_out(
             else:
                 predicted = _model_scores(train_model(train, linear_layer=recipe == RECIPES[2]), test)
             results[recipe][held_out] = binary_scores(predicted, gold) | {"rows": len(test)}
-        accuracies = ", ".join(f"{recipe.split(':')[0]} {results[recipe][held_out]['accuracy']:.3f}"
-                               for recipe in recipes)
+        accuracies = ", ".join(f"{r.split(':')[0]} {results[r][held_out]['accuracy']:.3f}" for r in recipes)
         print(f"  held out {held_out}: {len(test):,} rows, {accuracies} ({time.perf_counter() - started:.0f} s)",
               flush=True)
     return results
@@ -213,18 +212,18 @@ def brand_report(analyzer_for: Callable[[Sequence[str]], Analyzer]) -> None:
     plain = Analyzer()
     right = sum((analyzer.analyze(row["text"]).label == "negative") == (row["label"] == "negative") for row in rows)
     negative = [row for row in rows if row["label"] == "negative"]
-    model_only = sum(plain.model.probability(*_features_and_body(row["text"])) < 0.5 for row in negative)
+    model_only = sum(plain.model.probability(_features(row["text"])) < 0.5 for row in negative)
     print(f"\nBrand-directed cases (nlp/eval/brand_directed.jsonl): {right}/{len(rows)} right (negative ones "
           f"negative, controls not); "
           f"the model alone calls {model_only}/{len(negative)} of the negative ones negative")
 
 
-def _features_and_body(text: str) -> tuple[list[str], str]:
+def _features(text: str) -> list[str]:
     from nlp.features import sentiment_features
     from nlp.segment import cut
 
     body, emoticons = body_and_emoticons(text)
-    return sentiment_features(cut(body), emoticons), body
+    return sentiment_features(cut(body), emoticons)
 
 
 # --- in domain and speed ---------------------------------------------------------------------------------------
@@ -277,8 +276,7 @@ def _snownlp(snownlp_class, text: str) -> float:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
-    parser.add_argument("--unseen-dir", type=Path,
-                        help="directory with ChnSentiCorp_htl_all.csv / ChnSentiCorp_dev.tsv")
+    parser.add_argument("--unseen-dir", type=Path, help="holds ChnSentiCorp_htl_all.csv and ChnSentiCorp_dev.tsv")
     parser.add_argument("--card", action="store_true", help="write the out-of-domain section of the model card")
     parser.add_argument("--snownlp-sample", type=int, default=300, help="texts per measurement for plain snownlp")
     args = parser.parse_args(argv)
@@ -305,8 +303,8 @@ def main(argv: list[str] | None = None) -> int:
 
     held_out: dict[str, list[tuple[str, bool]]] = {}
     for corpus in CORPORA:
-        held_out[corpus.name] = [(r.text, r.positive) for r in load_corpus(args.data_dir, corpus)
-                                 if is_held_out(r.text)]
+        corpus_rows = load_corpus(args.data_dir, corpus)
+        held_out[corpus.name] = [(r.text, r.positive) for r in corpus_rows if is_held_out(r.text)]
     held_out["weibo, no emoticons"] = [(strip_emoticons(t), p) for t, p in held_out[WEIBO]]
     analyzer = Analyzer()
     jieba.initialize()

@@ -107,7 +107,7 @@ class Analyzer:
             text = f"{title}。{text}"
         body, emoticons = split_emoticons(remove_noise(to_simplified(text)))
         tokens = [token for token in self._lcut(body, HMM=segment.USE_HMM) if not token.isspace()]
-        sentiment = self.model.probability(sentiment_features(tokens, emoticons), body)
+        sentiment = self.model.probability(sentiment_features(tokens, emoticons))
         sentiment = self._brand_directed(sentiment, body)
         counts = [n for n in (reposts, comments, likes) if n is not None]
         grade_name, reasons = grade(

@@ -81,7 +81,7 @@ def load_corpus(data_dir: Path, corpus: Corpus) -> list[LabeledText]:
 def text_probability(model: SentimentModel, text: str) -> float:
     """P(positive) of a raw text, read the way ``Analyzer.analyze`` reads it."""
     body, emoticons = body_and_emoticons(text)
-    return model.probability(sentiment_features(cut(body), emoticons), body)
+    return model.probability(sentiment_features(cut(body), emoticons))
 
 
 def held_out_scores(model: SentimentModel, texts: list[tuple[str, bool]]) -> dict[str, float]:

@@ -1,5 +1,5 @@
 """Training a sentiment model: snownlp's ``Bayes.train`` on our features, one weight per feature group, then the
-linear layer over character n-grams, word features and the Bayes score, then its calibration.
+linear layer over the word features and the Bayes score, then its calibration.
 
 The group weights are a logistic regression over the per-group Naive Bayes log-odds. They are fit on
 cross-fitted scores (each half of the data scored by a Bayes trained on the other half) because on its own
@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 from snownlp.classification.bayes import Bayes
 
-from nlp.features import GROUPS, char_ngrams, feature_group, sentiment_features
+from nlp.features import GROUPS, feature_group, sentiment_features
 from nlp.segment import body_and_emoticons, cut
 from nlp.sentiment import NEGATIVE, POSITIVE, LinearLayer, SentimentModel
 
@@ -154,7 +154,7 @@ def _fit_group_weights(examples: Sequence[Example]) -> tuple[tuple[float, ...], 
 
 def fit_linear_layer(rows: Sequence[_Row]) -> LinearLayer:
     """The logistic regression over features and Bayes score, calibrated on trades it was not fitted on."""
-    features = [row.features + char_ngrams(row.example.body) for row in rows]
+    features = [row.features for row in rows]
     vocabulary = _vocabulary(features)
     x = _design_matrix(features, [row.bayes_log_odds for row in rows], vocabulary)
     y = np.array([row.example.positive for row in rows])

@@ -18,8 +18,9 @@ def test_blind_set_is_balanced_over_the_six_categories():
 
 
 def test_categories_hold_up_on_text_the_cues_were_never_tuned_on():
-    # A floor against regressions, set below the measured 0.78 so it guards the level without being tuned to it.
+    # A floor against regressions, set below the measured 0.85 (the classifier; the cues alone scored 0.78) so it
+    # guards the level without being tuned to it.
     analyzer = Analyzer()
     rows = [json.loads(line) for line in BLIND_SET.read_text(encoding="utf-8").splitlines()]
     right = sum((analyzer.analyze(row["text"]).category or "其他") == row["category"] for row in rows)
-    assert right / len(rows) >= 0.75
+    assert right / len(rows) >= 0.83
