@@ -17,7 +17,6 @@ from tests.browser import ARTIFACTS, boxes_in, browser_page, serve
 from tests.crisis import demo_settings_file, tell
 from web.app import create_app
 from yuqing.config import load_settings
-from yuqing.demo import DEMO_ROBOTS
 
 # The story ends at the real present, as `yuqing demo` tells it.
 CRISIS_AT = datetime.now(UTC).replace(second=0, microsecond=0) - DURATION - timedelta(minutes=5)
@@ -28,15 +27,6 @@ ACK_AFTER = timedelta(minutes=12)
 def crisis(tmp_path_factory):
     """The demo's story through the pipeline and the engine; the PR lead acknowledges 12 minutes after detection."""
     folder = tmp_path_factory.mktemp("crisis")
-    with pytest.MonkeyPatch.context() as env:
-        # The demo's chat robots need their webhooks named; nothing is delivered here (the outbox is not sent).
-        for _, _, prefix, _ in DEMO_ROBOTS:
-            env.setenv(f"{prefix}_URL", "http://127.0.0.1:9/robot")
-            env.setenv(f"{prefix}_SECRET", "SEC-not-used")
-        yield from _told(folder)
-
-
-def _told(folder):
     settings = load_settings(demo_settings_file(folder))
     db = Database(settings.storage.url)
     db.upgrade()
