@@ -7,26 +7,21 @@ demo sites is tested elsewhere; here what matters is what the alert engine and t
 
 from __future__ import annotations
 
-import os
 from datetime import datetime, timedelta
 
 from crawler.items import MentionItem
 from crawler.pipelines import run_pipeline
 from demo.scenario import MEDIA, Scenario, build
 from demo.world import DemoPost
-from yuqing.demo import DEMO_ROBOTS, restamp, write_settings
+from yuqing.demo import restamp, write_settings
 
 SOURCE_OF = {"news": "news", "portal": "news", "blog": "news"}
 SPIDERS = {"weibo", "heimao", "tieba", "discuz", "zhihu", "dianping", "feed"}
 
 
 def demo_settings_file(folder, extra: str = ""):
-    # The demo's robots read their webhook URLs and secrets from the environment, which ``yuqing demo`` fills
-    # when it starts its robot server. The story told here sends nothing, so a closed port will do.
-    for name, _, prefix, signed in DEMO_ROBOTS:
-        os.environ.setdefault(f"{prefix}_URL", f"http://127.0.0.1:9/{name}")
-        if signed:
-            os.environ.setdefault(f"{prefix}_SECRET", "SEC-unused-in-these-tests")
+    # Without the demo's robots (``write_settings(..., robots=True)`` is yuqing demo's): the story told here sends
+    # nothing, and needs no robot variables in the environment.
     path = write_settings(folder, "http://127.0.0.1:9", SPIDERS)
     if extra:
         path.write_text(path.read_text(encoding="utf-8") + extra, encoding="utf-8")

@@ -254,3 +254,24 @@ def test_a_robot_settings_mistake_is_one_line_at_start_up(write_settings, monkey
     path = write_settings(f"\n[robots.r]\n{robot}{departments}\n")
     assert main(["--settings", str(path), "db", "upgrade"]) == 2
     assert error in capsys.readouterr().err
+
+
+def test_the_demo_settings_route_to_its_three_local_robots_signed_where_the_platform_signs(tmp_path, monkeypatch):
+    from yuqing.config import load_settings
+    from yuqing.demo import DEMO_ROBOTS, available_spiders, demo_robots, write_settings
+
+    for _, _, prefix, _ in DEMO_ROBOTS:
+        monkeypatch.delenv(f"{prefix}_URL", raising=False)
+        monkeypatch.delenv(f"{prefix}_SECRET", raising=False)
+    path = write_settings(tmp_path, "http://127.0.0.1:9", available_spiders(), robots=True)
+    with demo_robots() as server:
+        for _, _, prefix, _ in DEMO_ROBOTS:  # demo_robots set them for this process: undo them after the test
+            monkeypatch.setenv(f"{prefix}_URL", os.environ[f"{prefix}_URL"])
+            if f"{prefix}_SECRET" in os.environ:
+                monkeypatch.setenv(f"{prefix}_SECRET", os.environ[f"{prefix}_SECRET"])
+        robots = load_settings(path).robots
+        assert {name: (r.platform, r.departments, r.url) for name, r in robots.items()} == {
+            name: (platform, [department], server.url(name))
+            for (name, platform, _, _), department in zip(DEMO_ROBOTS, ("pr", "quality", "leadership"), strict=True)}
+        assert robots["pr-dingtalk"].secret == server.robots["pr-dingtalk"].secret
+    assert not load_settings(write_settings(tmp_path, "http://127.0.0.1:9", available_spiders())).robots

@@ -99,14 +99,12 @@ def test_restamp_puts_rows_stored_in_real_time_onto_the_demo_clock(sqlite_databa
     assert stamps == {"old": earlier, "new": simulated}
 
 
-def test_the_demo_crisis_plays_general_then_serious_then_major_through_the_pipeline_and_engine(tmp_path, monkeypatch):
+def test_the_demo_crisis_plays_general_then_serious_then_major_through_the_pipeline_and_engine(tmp_path):
     from alerts.models import Alert, AlertEvent
     from storage.db import Database
     from tests.crisis import demo_settings_file, tell
     from yuqing.config import load_settings
 
-    for name in ("DINGTALK_URL", "WECOM_URL", "FEISHU_URL", "DINGTALK_SECRET", "FEISHU_SECRET"):
-        monkeypatch.setenv(f"YUQING_DEMO_{name}", "http://127.0.0.1:9/robot" if name.endswith("URL") else "s3cret")
     settings = load_settings(demo_settings_file(tmp_path))
     db = Database(settings.storage.url)
     db.upgrade()

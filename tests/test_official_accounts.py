@@ -46,6 +46,7 @@ def _settings(write_settings, tmp_path, official: str, extra: str = ""):
 
 
 def _item(number: int, author: str, text: str, source: str = "weibo", minutes: int = 30) -> MentionItem:
+    # Minutes before the test runs (not before the module was collected: a long suite would age them out of 1h).
     return MentionItem(external_id=f"w{number}", url=f"https://m.weibo.example.cn/{number}", title="", text=text,
                        published_at=datetime.now(UTC) - timedelta(minutes=minutes), author=author, region="浙江",
                        source=source, source_kind="social" if source == "weibo" else "complaint")
@@ -76,8 +77,8 @@ def test_the_official_accounts_posts_are_marked_and_kept_out_of_the_negative_fig
         assert rows[("weibo", "青禾电器官方微博")].label == "negative"  # an apology reads as negative text
         figures = measure(session, settings.alerts, datetime.now(UTC))[("青禾", "全部")]
         assert figures.get("negative_volume_1h") == 2 and figures.get("negative_volume_24h") == 2
-        evidence = top_mentions(session, settings.alerts, "青禾", "全部", datetime.now(UTC),
-                            datetime.now(UTC) - timedelta(days=1))
+        now = datetime.now(UTC)
+        evidence = top_mentions(session, settings.alerts, "青禾", "全部", now, now - timedelta(days=1))
         assert "青禾电器官方微博" in {e.author for e in evidence}  # the heimao post, not the apology
         assert all(APOLOGY[:10] not in e.title for e in evidence)
 

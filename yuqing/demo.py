@@ -45,6 +45,7 @@ if TYPE_CHECKING:  # annotations only: nothing here runs an import up to the CLI
     from yuqing.config import Settings
 
 TEMPLATE = Path(str(importlib.resources.files("demo") / "settings.demo.toml"))
+ROBOT_TEMPLATE = Path(str(importlib.resources.files("demo") / "robots.demo.toml"))
 # The story starts half an hour before the first complaint, and runs for DURATION after it.
 LEAD_IN = timedelta(minutes=30)
 # The clock is set so the story takes this many crawl rounds (a round measured by the first crawl): enough for
@@ -80,14 +81,16 @@ def verify_demo_renderers() -> None:
             raise RegistryError(f"site {entry.name!r}: demo renderer {entry.demo} serves no route")
 
 
-def write_settings(workdir: Path, base_url: str, spiders: set[str]) -> Path:
-    """The demo's settings.toml: the template filled in, with a source only for each site the demo can serve."""
+def write_settings(workdir: Path, base_url: str, spiders: set[str], *, robots: bool = False) -> Path:
+    """The demo's settings.toml: the template filled in, with a source only for each site the demo can serve, and
+    with ``robots`` the chat robots of ``demo_robots`` (whose variables must then be set)."""
     text = TEMPLATE.read_text(encoding="utf-8").replace("{base_url}", base_url).replace("{workdir}",
                                                                                         workdir.as_posix())
     head, *sources = text.split("\n[[sources]]\n")
     kept = [block for block in sources if re.search(r'^spider = "(\w+)"', block, re.M).group(1) in spiders]
     path = workdir / "settings.toml"
-    path.write_text("\n[[sources]]\n".join([head, *kept]), encoding="utf-8")
+    robot_tables = ROBOT_TEMPLATE.read_text(encoding="utf-8") if robots else ""
+    path.write_text("\n[[sources]]\n".join([head, *kept]) + "\n" + robot_tables, encoding="utf-8")
     return path
 
 
@@ -149,7 +152,7 @@ def run_demo(workdir: str) -> int:
     clock.pause()
     world = World(scenario.posts, clock=clock)
     with DemoServer(world) as server, demo_robots() as robots:
-        settings_path = write_settings(root, server.url, available_spiders())
+        settings_path = write_settings(root, server.url, available_spiders(), robots=True)
         settings = load_settings(settings_path)
         db = Database(settings.storage.database_url)
         db.upgrade()
