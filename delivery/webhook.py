@@ -10,6 +10,7 @@ The webhook URL holds a credential: it never appears in an error, a log line or 
 from __future__ import annotations
 
 import re
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
@@ -51,7 +52,7 @@ class Answer:
     message: str
 
 
-class WebhookTransport:
+class WebhookTransport(ABC):
     """One robot platform: which robots exist, and how a message becomes a signed request to one of them.
 
     Subclasses give ``payload`` (the platform's JSON), ``sign`` (URL and body changes for the signature; ``signed``
@@ -68,8 +69,9 @@ class WebhookTransport:
         self.robots = {name: robot for name, robot in robots.items() if robot.platform == self.platform}
         self.client = httpx.Client(follow_redirects=False)
 
+    @abstractmethod
     def payload(self, message: Outgoing) -> dict:
-        raise NotImplementedError
+        """The platform's JSON for the card."""
 
     def sign(self, url: str, body: dict, secret: str) -> tuple[str, dict]:
         return url, body
