@@ -1,15 +1,41 @@
-"""Helpers the demo site renderers share: keyword search, paging, escaping, encodings."""
+"""A site played on loopback: what a site's demo renderer (``crawler/sites/<site>/demo.py``) gets and returns, and
+the helpers the renderers share (keyword search, paging, escaping, encodings).
+
+A renderer is ``ROUTES = [(path regex, handler)]`` with ``handler(request: DemoRequest, world) -> DemoResponse``;
+the demo server (``demo.server``) routes to every registered site's renderer. The world (``demo.world``) is only
+read, through its ``visible``/``find``/``blocked``/``clock``, so it is named here for annotations alone: the crawler
+never imports the demo at run time, the demo imports the crawler's registry.
+"""
 
 from __future__ import annotations
 
 import json
+import re
+from dataclasses import dataclass, field
 from html import escape
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from demo.http import DemoResponse
-from demo.world import DemoPost
+if TYPE_CHECKING:  # annotations only: the demo sits above the crawler
+    from demo.world import DemoPost
 
 BEIJING = ZoneInfo("Asia/Shanghai")
+
+
+@dataclass
+class DemoRequest:
+    path: str
+    query: dict[str, str]
+    headers: dict[str, str]
+    match: re.Match[str] | None = None
+
+
+@dataclass
+class DemoResponse:
+    status: int = 200
+    body: bytes = b""
+    content_type: str = "text/html; charset=utf-8"
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 def matching(posts: list[DemoPost], keyword: str) -> list[DemoPost]:

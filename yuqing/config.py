@@ -121,7 +121,7 @@ class SourceSettings(Section):
                 raise ValueError(f"{url!r} is not an http(s) address")
         if self.spider == "review":
             from crawler.parsers import ParseError
-            from crawler.parsers.review import check_selectors
+            from crawler.sites.review.parser import check_selectors
 
             try:
                 check_selectors(self.selectors)

@@ -1,47 +1,57 @@
-"""The site registry: every site yuqing crawls, one entry naming its pieces, checked at start-up.
+"""The site registry: every site yuqing crawls is one folder here and one line in :data:`SITES`.
 
-A site is a spider (which requests to send), its parsers (pure ``bytes -> mentions``), its blocking rules (how the
-site says "blocked") and a demo renderer (the site played on loopback for tests, benchmarks and ``make demo``).
-The spider names settings accept (``spider = "…"``) and the spider table are read from here; :func:`verify` fails
-when a crawl starts, naming the piece, if a spider, parser or blocking rule is missing, and ``yuqing demo`` fails
-the same way for a missing demo renderer (the demo sites sit beside the crawler, so the crawler never imports them).
+A site's folder, ``crawler/sites/<site>/``, holds its pieces under fixed names, found by convention:
+
+- ``spider.py``: one ``SourceSpider`` subclass with ``site = "<site>"`` and ``parsers = PARSERS``; it only
+  decides which requests to send.
+- ``parser.py``: pure ``bytes -> mentions`` functions and ``PARSERS``, their names (``yuqing parse NAME``).
+- ``blocking.py`` (only for a site with its own ways of saying "blocked"): ``detect(status, headers, head, url)``.
+- ``demo.py``: ``ROUTES``, the site played on loopback for tests, benchmarks and ``make demo``.
+
+The registry line names the site and the source keys its spider cannot start without. Nothing is imported until
+asked for, so settings validation reads the names without loading Scrapy. :func:`verify` fails when a crawl
+starts, and :func:`verify_demo` when ``yuqing demo`` starts, naming the site and the piece that is missing.
 """
 
 from __future__ import annotations
 
 import importlib
+import importlib.util
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
+if TYPE_CHECKING:  # annotations only: loading a spider loads Scrapy, which settings validation does without
+    from crawler.blocking import BlockingRule
+    from crawler.parsers import Parser
+    from crawler.spiders.base import SourceSpider
 
 @dataclass(frozen=True)
 class Site:
     name: str
-    spider: str
-    parsers: tuple[str, ...]
-    # A site whose blocking answers we know has a rule in crawler.blocking; False: only the generic rules apply
-    # (feeds and arbitrary review sites have no one way of saying "blocked").
-    blocking: bool
-    demo: str
     # Source keys the spider cannot start without.
     requires: tuple[str, ...] = ()
+
+    def piece(self, name: str) -> ModuleType:
+        return importlib.import_module(f"{__name__}.{self.name}.{name}")
+
+    def has(self, name: str) -> bool:
+        return importlib.util.find_spec(f"{__name__}.{self.name}.{name}") is not None
 
 
 SITES: dict[str, Site] = {
     site.name: site
     for site in (
-        Site("feed", "crawler.spiders.feed:FeedSpider", ("feed",), False, "demo.sites.feed", ("urls",)),
-        Site("weibo", "crawler.spiders.weibo:WeiboSpider", ("weibo-search", "weibo-detail"), True,
-             "demo.sites.weibo"),
-        Site("tieba", "crawler.spiders.tieba:TiebaSpider", ("tieba-list", "tieba-thread", "tieba-search"), True,
-             "demo.sites.tieba"),
-        Site("heimao", "crawler.spiders.heimao:HeimaoSpider", ("heimao", "heimao-detail"), True, "demo.sites.heimao"),
-        Site("discuz", "crawler.spiders.discuz:DiscuzSpider", ("discuz-list", "discuz-thread"), True,
-             "demo.sites.discuz", ("forums",)),
-        Site("dianping", "crawler.spiders.dianping:DianpingSpider", ("dianping",), True, "demo.sites.dianping",
-             ("forums",)),
-        Site("zhihu", "crawler.spiders.zhihu:ZhihuSpider", ("zhihu",), True, "demo.sites.zhihu"),
-        Site("review", "crawler.spiders.review:ReviewSpider", ("review",), False, "demo.sites.review",
-             ("urls", "selectors")),
+        Site("feed", requires=("urls",)),
+        Site("weibo"),
+        Site("tieba"),
+        Site("heimao"),
+        Site("discuz", requires=("forums",)),
+        Site("dianping", requires=("forums",)),
+        Site("zhihu"),
+        Site("review", requires=("urls", "selectors")),
     )
 }
 
@@ -57,31 +67,70 @@ def site(name: str) -> Site:
         raise KeyError(f"unknown spider {name!r} (known: {', '.join(sorted(SITES))})") from None
 
 
-def spider_class(name: str):
-    module, _, cls = site(name).spider.partition(":")
-    return getattr(importlib.import_module(module), cls)
+def spider_class(name: str) -> type[SourceSpider]:
+    """The spider in ``crawler/sites/<name>/spider.py``: the one ``SourceSpider`` subclass defined there."""
+    from crawler.spiders.base import SourceSpider
+
+    module = site(name).piece("spider")
+    found = [value for value in vars(module).values()
+             if isinstance(value, type) and issubclass(value, SourceSpider) and value.__module__ == module.__name__]
+    if len(found) != 1:
+        raise RegistryError(f"site {name!r}: {module.__name__} defines {len(found)} SourceSpider classes, not one")
+    return found[0]
+
+
+def spider_modules() -> list[str]:
+    """Scrapy's ``SPIDER_MODULES``: every registered site's spider module."""
+    return [f"{__name__}.{name}.spider" for name in SITES]
+
+
+def parsers() -> dict[str, Parser]:
+    """Every site's parsers by name, as ``yuqing parse`` offers them."""
+    return {name: parser for entry in SITES.values() for name, parser in entry.piece("parser").PARSERS.items()}
+
+
+@cache
+def blocking_rule(name: str) -> BlockingRule | None:
+    """The site's own blocking rule, or ``None`` where only the generic ones apply (feeds, arbitrary review sites
+    and a spider outside the registry have no one way of saying "blocked")."""
+    entry = SITES.get(name)
+    return entry.piece("blocking").detect if entry is not None and entry.has("blocking") else None
+
+
+def demo_routes() -> list[tuple[str, Callable]]:
+    """Every registered site's demo routes, ``(path regex, handler)``, in registry order."""
+    return [route for entry in SITES.values() for route in entry.piece("demo").ROUTES]
 
 
 def verify() -> None:
-    """Every registered site has its spider, parsers and blocking rule, and nothing is registered twice over."""
-    from crawler.blocking import SITE_RULES
-    from crawler.parsers import PARSERS
-    from crawler.spiders.base import SourceSpider
-
+    """Every registered site has its spider and parsers (and a blocking rule where it has a blocking.py), and no
+    parser name is taken twice."""
+    owners: dict[str, str] = {}
     for entry in SITES.values():
-        try:
-            spider = spider_class(entry.name)
-        except (ImportError, AttributeError) as exc:
-            raise RegistryError(f"site {entry.name!r}: spider {entry.spider} cannot be loaded ({exc})") from None
-        if not (isinstance(spider, type) and issubclass(spider, SourceSpider)) or spider.site != entry.name:
-            raise RegistryError(f"site {entry.name!r}: {entry.spider} is not a SourceSpider with site = "
-                                f"{entry.name!r}")
-        for parser in entry.parsers:
-            if parser not in PARSERS:
-                raise RegistryError(f"site {entry.name!r}: parser {parser!r} is not in crawler.parsers.PARSERS")
-        if entry.blocking != (entry.name in SITE_RULES):
-            raise RegistryError(f"site {entry.name!r}: blocking rule in crawler.blocking.SITE_RULES "
-                                f"{'missing' if entry.blocking else 'not registered'}")
-    unknown = sorted(set(SITE_RULES) - set(SITES))
-    if unknown:
-        raise RegistryError(f"crawler.blocking.SITE_RULES has a rule for unregistered site {unknown[0]!r}")
+        spider = _load(entry, "spider", lambda e: spider_class(e.name))
+        if spider.site != entry.name:
+            raise RegistryError(f"site {entry.name!r}: {spider.__name__}.site is {spider.site!r}")
+        table = _load(entry, "parser", lambda e: e.piece("parser").PARSERS)
+        if not table or spider.parsers is not table:
+            raise RegistryError(f"site {entry.name!r}: {spider.__name__}.parsers is not its parser.PARSERS, "
+                                "or that is empty")
+        for parser in table:
+            if parser in owners:
+                raise RegistryError(f"site {entry.name!r}: parser name {parser!r} is taken by {owners[parser]!r}")
+            owners[parser] = entry.name
+        if entry.has("blocking"):
+            _load(entry, "blocking", lambda e: blocking_rule(e.name))
+
+
+def verify_demo() -> None:
+    """Every registered site has a demo renderer serving at least one route."""
+    for entry in SITES.values():
+        if not _load(entry, "demo", lambda e: e.piece("demo").ROUTES):
+            raise RegistryError(f"site {entry.name!r}: {__name__}.{entry.name}.demo serves no route")
+
+
+def _load(entry: Site, piece: str, load: Callable[[Site], Any]) -> Any:
+    try:
+        return load(entry)
+    except (ImportError, AttributeError) as exc:
+        raise RegistryError(f"site {entry.name!r}: {__name__}.{entry.name}.{piece} cannot be loaded ({exc})") from None

@@ -6,9 +6,13 @@ Characters listed in a post's ``extra["obfuscate"]`` are drawn by the (absent) w
 
 from __future__ import annotations
 
-from demo.http import DemoRequest, DemoResponse
-from demo.sites.common import html, html_response, local, page_of
-from demo.world import DemoPost, World
+from typing import TYPE_CHECKING
+
+from crawler.loopback import DemoRequest, DemoResponse, html, html_response, local, page_of
+
+if TYPE_CHECKING:  # annotations only: the demo sits above the crawler
+    from demo.world import DemoPost, World
+
 
 PAGE_SIZE = 15
 

@@ -17,6 +17,7 @@ from parsel import Selector
 
 from crawler.dates import parse_chinese_date
 from crawler.items import MentionItem
+from crawler.parsers import Parser
 from crawler.parsers.common import ParseError, html_page, html_to_text, text_or_none, to_count
 
 HIDDEN = "□"
@@ -112,3 +113,9 @@ def _praise_count(node: Selector) -> int | None:
     text = " ".join(node.css("a.J-praise ::text, a.praise ::text, em.col-exp::text").getall())
     match = re.search(r"\((\d+)\)", text)
     return to_count(match.group(1)) if match else None
+
+
+# The names ``yuqing parse`` and the spider know these parsers by.
+PARSERS: dict[str, Parser] = {
+    "dianping": parse,
+}

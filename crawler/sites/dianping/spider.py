@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from crawler.sites.dianping.parser import PARSERS
 from crawler.spiders.paged import PagedSpider
 
 
 class DianpingSpider(PagedSpider):
     site = "dianping"
+    parsers = PARSERS
     default_base_url = "https://www.dianping.com"
 
     def reviews_url(self, shop: str, page: int) -> str:

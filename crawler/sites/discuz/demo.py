@@ -8,10 +8,13 @@ within two days are shown relatively with the absolute date in ``title``, as Dis
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
-from demo.http import DemoRequest, DemoResponse
-from demo.sites.common import BEIJING, html, html_response, int_arg, page_of
-from demo.world import DemoPost, World
+from crawler.loopback import BEIJING, DemoRequest, DemoResponse, html, html_response, int_arg, page_of
+
+if TYPE_CHECKING:  # annotations only: the demo sits above the crawler
+    from demo.world import DemoPost, World
+
 
 THREADS_PER_PAGE = 20
 HEAD = (

@@ -17,6 +17,7 @@ from parsel import Selector
 
 from crawler.dates import parse_chinese_date
 from crawler.items import MentionItem
+from crawler.parsers import Parser
 from crawler.parsers.common import ParseError, absolute, html_page, html_to_text, text_or_none, to_count
 
 _THREAD_ID = re.compile(r"^normalthread_(\d+)$")
@@ -159,3 +160,10 @@ def _forum_name(page: Selector) -> str | None:
     """The last breadcrumb that links to a forum list: the board on both list and thread pages."""
     boards = [a for a in page.css("#pt a") if _BOARD_LINK.search(a.attrib.get("href", ""))]
     return text_or_none(" ".join(boards[-1].css("::text").getall())) if boards else None
+
+
+# The names ``yuqing parse`` and the spider know these parsers by.
+PARSERS: dict[str, Parser] = {
+    "discuz-list": parse_list,
+    "discuz-thread": parse_thread,
+}

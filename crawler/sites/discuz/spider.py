@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from crawler.sites.discuz.parser import PARSERS
 from crawler.spiders.paged import PagedSpider
 
 
 class DiscuzSpider(PagedSpider):
     site = "discuz"
+    parsers = PARSERS
 
     def start_requests(self):
         if not self.base_url:

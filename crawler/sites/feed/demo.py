@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from email.utils import format_datetime
+from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape
 
-from demo.http import DemoRequest, DemoResponse
-from demo.world import World
+from crawler.loopback import DemoRequest, DemoResponse
+
+if TYPE_CHECKING:  # annotations only: the demo sits above the crawler
+    from demo.world import World
 
 
 def _rss(request: DemoRequest, world: World) -> DemoResponse:

@@ -15,6 +15,7 @@ import feedparser
 
 from crawler.dates import parse_chinese_date
 from crawler.items import MentionItem
+from crawler.parsers import Parser
 from crawler.parsers.common import ParseError, absolute, decode_body, html_to_text, text_or_none
 
 _ENCODING_DECLARATION = re.compile(r"^(\s*<\?xml[^>]*?)\sencoding\s*=\s*[\"'][^\"']*[\"']", re.I)
@@ -68,3 +69,9 @@ def _extra(entry, feed) -> dict:
     if tags:
         extra["categories"] = tags
     return extra
+
+
+# The names ``yuqing parse`` and the spider know these parsers by.
+PARSERS: dict[str, Parser] = {
+    "feed": parse,
+}

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from crawler.sites.feed.parser import PARSERS
 from crawler.spiders.base import SourceSpider
 
 
 class FeedSpider(SourceSpider):
     site = "feed"
+    parsers = PARSERS
 
     def start_requests(self):
         for url in self.source.urls:

@@ -5,9 +5,23 @@
 
 from __future__ import annotations
 
-from demo.http import DemoRequest, DemoResponse
-from demo.sites.common import html, html_response, int_arg, json_response, local, matching, page_of
-from demo.world import DemoPost, World
+from typing import TYPE_CHECKING
+
+from crawler.loopback import (
+    DemoRequest,
+    DemoResponse,
+    html,
+    html_response,
+    int_arg,
+    json_response,
+    local,
+    matching,
+    page_of,
+)
+
+if TYPE_CHECKING:  # annotations only: the demo sits above the crawler
+    from demo.world import DemoPost, World
+
 
 PAGE_SIZE = 10
 STATUS_NAMES = {3: "待分配", 4: "处理中", 6: "已回复", 7: "已完成"}

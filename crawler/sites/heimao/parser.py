@@ -14,6 +14,7 @@ from parsel import Selector
 
 from crawler.dates import parse_chinese_date
 from crawler.items import MentionItem
+from crawler.parsers import Parser
 from crawler.parsers.common import (
     ParseError,
     absolute,
@@ -147,3 +148,10 @@ def _timeline(page: Selector, now: datetime, tz: ZoneInfo) -> list[dict[str, str
             {"at": when.isoformat() if when else None, "text": tidy(_STEP_TIME.sub("", text, count=1))}
         )
     return steps
+
+
+# The names ``yuqing parse`` and the spider know these parsers by.
+PARSERS: dict[str, Parser] = {
+    "heimao": parse,
+    "heimao-detail": parse_detail,
+}

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
+from crawler.sites.heimao.parser import PARSERS
 from crawler.spiders.paged import PagedSpider
 
 
 class HeimaoSpider(PagedSpider):
     site = "heimao"
+    parsers = PARSERS
     default_base_url = "https://tousu.sina.com.cn"
     default_headers = {"Referer": "https://tousu.sina.com.cn/", "X-Requested-With": "XMLHttpRequest"}
 

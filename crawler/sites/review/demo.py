@@ -6,9 +6,13 @@ link ``h3 a``, rating ``.stars``, region ``.loc``, next ``a.next``.
 
 from __future__ import annotations
 
-from demo.http import DemoRequest, DemoResponse
-from demo.sites.common import html, html_response, int_arg, local, page_of
-from demo.world import DemoPost, World
+from typing import TYPE_CHECKING
+
+from crawler.loopback import DemoRequest, DemoResponse, html, html_response, int_arg, local, page_of
+
+if TYPE_CHECKING:  # annotations only: the demo sits above the crawler
+    from demo.world import DemoPost, World
+
 
 PAGE_SIZE = 10
 SELECTORS = {

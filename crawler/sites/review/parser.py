@@ -18,6 +18,7 @@ from parsel.csstranslator import HTMLTranslator
 
 from crawler.dates import parse_chinese_date
 from crawler.items import MentionItem
+from crawler.parsers import Parser
 from crawler.parsers.common import ParseError, absolute, html_page, html_to_text, text_or_none
 
 # ``next`` (the next-page link) is for the spider; the parser ignores it.
@@ -114,3 +115,9 @@ def _rating(node: Selector, css: str | None) -> float | None:
 
 def _fingerprint(*parts: str | None) -> str:
     return hashlib.sha1("\x1f".join(p or "" for p in parts).encode("utf-8")).hexdigest()[:16]
+
+
+# The names ``yuqing parse`` and the spider know these parsers by.
+PARSERS: dict[str, Parser] = {
+    "review": parse,
+}

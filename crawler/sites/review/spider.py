@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from crawler.parsers import ParseError
-from crawler.parsers.review import check_selectors
+from crawler.sites.review.parser import PARSERS, check_selectors
 from crawler.spiders.paged import PagedSpider
 
 
 class ReviewSpider(PagedSpider):
     site = "review"
+    parsers = PARSERS
 
     def start_requests(self):
         try:

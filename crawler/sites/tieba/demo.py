@@ -7,10 +7,13 @@ if unset). ``world.blocked["tieba"]``: ``"captcha"`` (302 to wappass) or ``"403"
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
-from demo.http import DemoRequest, DemoResponse
-from demo.sites.common import BEIJING, html, html_response, int_arg, local, matching, page_of
-from demo.world import DemoPost, World
+from crawler.loopback import BEIJING, DemoRequest, DemoResponse, html, html_response, int_arg, local, matching, page_of
+
+if TYPE_CHECKING:  # annotations only: the demo sits above the crawler
+    from demo.world import DemoPost, World
+
 
 THREADS_PER_PAGE = 50
 SEARCH_PAGE_SIZE = 10

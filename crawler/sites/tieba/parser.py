@@ -17,6 +17,7 @@ from parsel import Selector
 
 from crawler.dates import parse_chinese_date
 from crawler.items import MentionItem
+from crawler.parsers import Parser
 from crawler.parsers.common import (
     ParseError,
     absolute,
@@ -194,3 +195,11 @@ def _first_text(node: Selector, css: str) -> str | None:
 def _match(pattern: re.Pattern[str], text: str) -> str | None:
     match = pattern.search(text)
     return match.group(1) if match else None
+
+
+# The names ``yuqing parse`` and the spider know these parsers by.
+PARSERS: dict[str, Parser] = {
+    "tieba-list": parse_list,
+    "tieba-thread": parse_thread,
+    "tieba-search": parse_search,
+}

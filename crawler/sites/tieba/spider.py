@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from urllib.parse import quote
 
+from crawler.sites.tieba.parser import PARSERS
 from crawler.spiders.paged import PagedSpider
 
 THREADS_PER_PAGE = 50
@@ -12,6 +13,7 @@ THREADS_PER_PAGE = 50
 
 class TiebaSpider(PagedSpider):
     site = "tieba"
+    parsers = PARSERS
     default_base_url = "https://tieba.baidu.com"
 
     def start_requests(self):

@@ -7,11 +7,14 @@
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qs
 
-from demo.http import DemoRequest, DemoResponse
-from demo.sites.common import BEIJING, int_arg, json_response, matching, page_of
-from demo.world import DemoPost, World
+from crawler.loopback import BEIJING, DemoRequest, DemoResponse, int_arg, json_response, matching, page_of
+
+if TYPE_CHECKING:  # annotations only: the demo sits above the crawler
+    from demo.world import DemoPost, World
+
 
 PAGE_SIZE = 10
 SHORT_TEXT = 140

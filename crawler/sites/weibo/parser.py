@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from crawler.dates import parse_chinese_date
 from crawler.items import MentionItem
+from crawler.parsers import Parser
 from crawler.parsers.common import (
     ParseError,
     decode_body,
@@ -148,3 +149,10 @@ def _extra(mblog: dict, user: dict) -> dict[str, Any]:
             "text": post_text(retweeted),
         }
     return extra
+
+
+# The names ``yuqing parse`` and the spider know these parsers by.
+PARSERS: dict[str, Parser] = {
+    "weibo-search": parse_search,
+    "weibo-detail": parse_detail,
+}

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
+from crawler.sites.weibo.parser import PARSERS
 from crawler.spiders.paged import PagedSpider
 
 
 class WeiboSpider(PagedSpider):
     site = "weibo"
+    parsers = PARSERS
     default_base_url = "https://m.weibo.cn"
     default_headers = {
         "Accept": "application/json, text/plain, */*",

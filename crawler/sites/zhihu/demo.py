@@ -6,9 +6,12 @@ A post's ``extra["type"]`` is ``answer`` (default, with ``extra["question"]``) o
 
 from __future__ import annotations
 
-from demo.http import DemoRequest, DemoResponse
-from demo.sites.common import html, int_arg, json_response, matching
-from demo.world import DemoPost, World
+from typing import TYPE_CHECKING
+
+from crawler.loopback import DemoRequest, DemoResponse, html, int_arg, json_response, matching
+
+if TYPE_CHECKING:  # annotations only: the demo sits above the crawler
+    from demo.world import DemoPost, World
 
 
 def _result(post: DemoPost) -> dict:

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from crawler.dates import parse_chinese_date
 from crawler.items import MentionItem
+from crawler.parsers import Parser
 from crawler.parsers.common import ParseError, html_to_text, load_json, text_or_none, to_count
 
 POST_TYPES = ("search_result", "zvideo")
@@ -65,3 +66,9 @@ def _result(entry: Any, now: datetime, tz: ZoneInfo) -> MentionItem | None:
         likes=to_count(obj.get("voteup_count")),
         extra=extra,
     )
+
+
+# The names ``yuqing parse`` and the spider know these parsers by.
+PARSERS: dict[str, Parser] = {
+    "zhihu": parse,
+}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from urllib.parse import quote
 
+from crawler.sites.zhihu.parser import PARSERS
 from crawler.spiders.paged import PagedSpider
 
 PAGE_SIZE = 20
@@ -12,6 +13,7 @@ PAGE_SIZE = 20
 
 class ZhihuSpider(PagedSpider):
     site = "zhihu"
+    parsers = PARSERS
     default_base_url = "https://www.zhihu.com"
     default_headers = {"Accept": "application/json", "Referer": "https://www.zhihu.com/search"}
 
