@@ -58,7 +58,7 @@ print(f"{name}: {len(posts)} items")
 
 DAEMON = r'''
 import logging, sys
-import scheduler
+import yuqing.daemon as scheduler_daemon
 from storage.db import Database
 from yuqing.config import load_settings
 
@@ -67,8 +67,8 @@ settings_path, crawler = sys.argv[1], sys.argv[2]
 settings = load_settings(settings_path)
 db = Database(settings.storage.url)
 db.upgrade()
-daemon = scheduler.Daemon(settings, settings_path, db,
-                          crawl_argv=lambda path, name: [sys.executable, crawler, str(path), name])
+daemon = scheduler_daemon.Daemon(settings, settings_path, db,
+                                 crawl_argv=lambda path, name: [sys.executable, crawler, str(path), name])
 sys.exit(daemon.run_until_stopped())
 '''
 
@@ -186,8 +186,8 @@ def setup(tmp_path, write_settings):
 
 
 def test_a_crashing_and_a_hanging_spider_are_recorded_and_the_others_carry_on(setup):
-    from scheduler import Daemon
     from yuqing.config import load_settings
+    from yuqing.daemon import Daemon
 
     world = setup("crash", "good", "hang")
     daemon = Daemon(load_settings(world.settings_path), world.settings_path, world.db,
@@ -213,8 +213,8 @@ def test_a_crashing_and_a_hanging_spider_are_recorded_and_the_others_carry_on(se
 
 def test_a_crawl_that_records_its_own_error_is_not_counted_twice(setup):
     """`yuqing crawl` notes a blocked or failed run itself and exits 1 or 3: the daemon must not add a failure."""
-    from scheduler import Daemon
     from yuqing.config import load_settings
+    from yuqing.daemon import Daemon
 
     world = setup("good")
     world.crawler.write_text(CRAWLER.replace('print(f"{name}: {len(posts)} items")',

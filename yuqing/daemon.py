@@ -6,6 +6,9 @@ re-timed in settings.toml adds, removes or re-times its job (ids come from sourc
 
 The store pickles jobs, so a job is a module-level function named by a textual reference (``scheduler:crawl_source``)
 with picklable arguments only; what it works with (settings, database, clock) comes from the running :class:`Daemon`.
+The references name the top-level ``scheduler.py`` (where the product spec puts the scheduler, and what every job
+store written so far holds), which re-exports the jobs below; the code lives here, inside the layering contract,
+because import-linter reads packages only.
 
 Nothing here makes delivery exactly-once by itself: a crawl writes through idempotent upserts and mail leaves through
 the outbox, so a daemon killed at any moment and started again neither loses nor repeats anything.
@@ -626,9 +629,3 @@ def send_daily_digest() -> None:
 def clean_up() -> None:
     _daemon().clean_up()
 
-
-if __name__ == "__main__":
-    # `python scheduler.py` is `yuqing run`; going through the CLI keeps one copy of this module's globals.
-    from yuqing.cli import main
-
-    sys.exit(main([*sys.argv[1:], "run"]))

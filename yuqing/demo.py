@@ -38,7 +38,7 @@ from demo.robots import Robot, RobotServer
 from demo.scenario import DURATION, QUIET_DAYS, Scenario, build
 from demo.server import DemoServer
 from demo.world import World
-from scheduler import CrawlOutcome, Daemon
+from yuqing.daemon import CrawlOutcome, Daemon
 
 if TYPE_CHECKING:  # annotations only: nothing here runs an import up to the CLI layer
     from storage.db import Database
