@@ -9,7 +9,8 @@ Adding a site is one folder plus one registry line. ``crawler.sites.verify`` fai
 ``crawler.sites.verify_demo`` when ``yuqing demo`` starts, naming the site and the missing piece; settings accept
 ``spider = "<site>"`` once the line is there.
 
-1. ``crawler/sites/<site>/__init__.py``: a one-line docstring naming the site.
+1. ``crawler/sites/<site>/__init__.py``: a docstring naming the site, and ``check_source(source)`` raising
+   ``ValueError`` if its sources have settings to check when the settings load (``review``'s selectors).
 2. ``crawler/sites/<site>/parser.py``: pure ``parse(body, url, *, now, tz, selectors=None) -> list[MentionItem]``
    functions raising ``ParseError`` (HTML through ``crawler.parsers.common.html_page``, the browser's tree), and
    ``PARSERS = {"<site>": parse, ...}``, the names ``yuqing parse`` offers (unique across sites).

@@ -119,14 +119,7 @@ class SourceSettings(Section):
         for url in [*self.urls, *([self.base_url] if self.base_url else [])]:
             if not re.match(r"^https?://[^/\s]+", url):
                 raise ValueError(f"{url!r} is not an http(s) address")
-        if self.spider == "review":
-            from crawler.parsers import ParseError
-            from crawler.sites.review.parser import check_selectors
-
-            try:
-                check_selectors(self.selectors)
-            except ParseError as exc:
-                raise ValueError(f"selectors: {exc}") from None
+        site.check_source(self)
         return self
 
 

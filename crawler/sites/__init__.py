@@ -7,6 +7,8 @@ A site's folder, ``crawler/sites/<site>/``, holds its pieces under fixed names, 
 - ``parser.py``: pure ``bytes -> mentions`` functions and ``PARSERS``, their names (``yuqing parse NAME``).
 - ``blocking.py`` (only for a site with its own ways of saying "blocked"): ``detect(status, headers, head, url)``.
 - ``demo.py``: ``ROUTES``, the site played on loopback for tests, benchmarks and ``make demo``.
+- ``__init__.py``: the site's name in a docstring, and ``check_source(source)`` if its sources have settings of
+  their own to check when the settings load (``review``'s selectors).
 
 The registry line names the site and the source keys its spider cannot start without. Nothing is imported until
 asked for, so settings validation reads the names without loading Scrapy. :func:`verify` fails when a crawl
@@ -23,10 +25,14 @@ from functools import cache
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:  # annotations only: loading a spider loads Scrapy, which settings validation does without
+# Annotations only: loading a spider loads Scrapy, which settings validation does without, and the settings model
+# is the CLI layer's.
+if TYPE_CHECKING:
     from crawler.blocking import BlockingRule
     from crawler.parsers import Parser
     from crawler.spiders.base import SourceSpider
+    from yuqing.config import SourceSettings
+
 
 @dataclass(frozen=True)
 class Site:
@@ -39,6 +45,13 @@ class Site:
 
     def has(self, name: str) -> bool:
         return importlib.util.find_spec(f"{__name__}.{self.name}.{name}") is not None
+
+    def check_source(self, source: SourceSettings) -> None:
+        """The site's own checks of a source's settings (``check_source`` in its ``__init__.py``, if it has any),
+        raising ``ValueError`` when the settings load instead of failing mid-crawl."""
+        check = getattr(importlib.import_module(f"{__name__}.{self.name}"), "check_source", None)
+        if check is not None:
+            check(source)
 
 
 SITES: dict[str, Site] = {
