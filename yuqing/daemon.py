@@ -329,7 +329,13 @@ class Daemon:
                                        preexec_fn=functools.partial(_die_with_parent, os.getpid()))
             with self._children_lock:
                 self._children[source.name] = process
+                # A stop that looked at the children before this one was registered cannot see it: it sets
+                # ``stopping`` first, so the crawl finds out here and goes at once, instead of running unwatched to
+                # its time limit while the daemon waits for it.
+                unseen_by_stop = self.stopping.is_set()
             try:
+                if unseen_by_stop:
+                    terminate(process)
                 try:
                     stdout, _ = process.communicate(timeout=timeout)
                     timed_out = False
