@@ -94,6 +94,22 @@ class SentimentModel:
 
     def __post_init__(self) -> None:
         self.weights = self._weighted_log_odds()
+        self._both = self._both_weights()
+
+    def _both_weights(self) -> dict[str, complex] | None:
+        """Each feature's Bayes weight and linear weight as one complex number, ``bayes + 1j * linear``.
+
+        Summing these gives both layers' sums in one pass over the features, one dict lookup per feature instead
+        of two: the lookups in a table this size are most of the scoring time. The real and imaginary parts add
+        up separately, in the same order, so each sum is exactly the one two passes would give.
+        """
+        if self.linear is None:
+            return None
+        linear = self.linear.weights
+        both = {feature: complex(weight, linear.get(feature, 0.0)) for feature, weight in self.weights.items()}
+        for feature in linear.keys() - both.keys():
+            both[feature] = complex(0.0, linear[feature])
+        return both
 
     def _weighted_log_odds(self) -> dict[str, float]:
         positive, negative = self.bayes.d[POSITIVE], self.bayes.d[NEGATIVE]
@@ -113,11 +129,15 @@ class SentimentModel:
 
     def probability(self, features: list[str]) -> float:
         """P(positive) of a text given its features."""
-        score = self.log_odds(features)
-        if self.linear is not None:
-            a, b = self.linear.calibration
-            score = a * self.linear.score(score, features) + b
-        return _sigmoid(score)
+        if self._both is None:
+            return _sigmoid(self.log_odds(features))
+        linear = self.linear
+        sums = sum(map(self._both.get, features, repeat(0j)))
+        score = linear.bias + linear.bayes_weight * (self.bias + sums.real)
+        if features:
+            score += sums.imag / math.sqrt(len(features))
+        a, b = linear.calibration
+        return _sigmoid(a * score + b)
 
     def to_snownlp_bayes(self) -> Bayes:
         if isinstance(self.bayes, _StoredBayes):
