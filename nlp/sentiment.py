@@ -7,11 +7,11 @@ features and the polarity-lexicon cues, with each trade weighted equally, so it
 learns how far the Bayes score carries; a final Platt scaling fitted on trades held out of training makes
 P(positive) mean what it says on a trade the model never saw, which is what the neutral band relies on.
 
-The file keeps snownlp's own ``Bayes`` state (the counts ``Bayes.save`` writes), so the model can be handed
-back to snownlp (``to_snownlp_bayes``). Scoring does not go through ``Bayes.classify``: that recomputes
-every log-probability on each call, while here each feature's log-odds, already multiplied by its group's
-weight, sits in one dict and a text's score is one sum. Features the training never saw are skipped
-rather than given snownlp's add-one penalty, which only measures how much text each class had.
+The file keeps snownlp's own ``Bayes`` state (the counts ``Bayes.save`` writes), so the model can be handed back to
+snownlp (``to_snownlp_bayes``). Scoring does not go through ``Bayes.classify``: that recomputes every
+log-probability on each call, while here each feature's log-odds, already multiplied by its group's weight, sits in
+one dict with its linear-layer weight, and both layers' sums over a text are one pass. Features the training never
+saw are skipped rather than given snownlp's add-one penalty, which only measures how much text each class had.
 """
 
 from __future__ import annotations
@@ -65,23 +65,17 @@ class _StoredBayes:
 class LinearLayer:
     """The logistic regression over the Bayes score and the text's features, and the calibration after it.
 
-    ``weights`` are per word feature; a text's feature sum is divided by the square root of its feature count,
-    as in training, so a long review does not outvote a short post. Character 1-3-grams were tried as further
-    input: on held-out trades they scored no better than the word features alone (书籍 0.812 against 0.822,
-    蒙牛 0.811 against 0.819) and cost a third of the analysis speed (three lookups in a large table per
-    character).
+    A text's score is ``bias + bayes_weight * Bayes log-odds + sum of its features' weights / sqrt(feature
+    count)``, the division as in training, so a long review does not outvote a short post;
+    ``SentimentModel.probability`` computes it in the same pass as the Bayes sum. Character 1-3-grams were tried as
+    further input: on held-out trades they scored no better than the word features alone (书籍 0.812 against 0.822,
+    蒙牛 0.811 against 0.819) and cost a third of the analysis speed (three lookups in a large table per character).
     """
 
     weights: dict[str, float]
     bayes_weight: float
     bias: float
     calibration: tuple[float, float] = (1.0, 0.0)  # Platt scaling: P = sigmoid(a * score + b)
-
-    def score(self, bayes_log_odds: float, features: list[str]) -> float:
-        if not features:
-            return self.bias + self.bayes_weight * bayes_log_odds
-        total = sum(map(self.weights.get, features, repeat(0.0)))
-        return self.bias + self.bayes_weight * bayes_log_odds + total / math.sqrt(len(features))
 
 
 @dataclass
