@@ -93,3 +93,12 @@ def test_category_scored_on_tuples_equals_the_numpy_formula(texts):
         if rows:
             scores = scores + model.weights[rows].sum(axis=0) / np.sqrt(len(rows))
         assert model.classify(body) == CATEGORIES[int(np.argmax(scores))], text
+
+
+def test_dropping_the_linear_layer_scores_the_bayes_layer_alone():
+    model = load_model()
+    features = sentiment_features(segment.cut("质量太差了，再也不买"))
+    with_linear = model.probability(features)
+    model.linear = None
+    assert model.probability(features) == 1.0 / (1.0 + math.exp(-model.log_odds(features)))
+    assert model.probability(features) != with_linear
