@@ -178,8 +178,8 @@ P(positive) of a Chinese text, in two layers stored in one file (gzip-compressed
    library) over jieba tokens plus the features of `nlp/features.py`: negation, degree words, word pairs, a
    complaint-lexicon cue, emoticons and the trade-independent polarity cues of `nlp/lexicon/positive.txt` and
    `negative.txt` (evaluation words and everyday words of feeling; those jieba's dictionary would cut in two,
-   such as 无语 and 靠谱, are words of the segmenter). One weight per feature group and a bias are fitted by logistic regression on cross-fitted
-   scores. {features:,} features. Group weights: {weights}; bias {bias:.3f}.
+   such as 无语 and 靠谱, are words of the segmenter). One weight per feature group and a bias are fitted by
+   logistic regression on cross-fitted scores. {features:,} features. Group weights: {weights}; bias {bias:.3f}.
 2. **A logistic regression** (scikit-learn, liblinear, L2, C = 4) over the Bayes log-odds (cross-fitted, weight
    {bayes_weight:.3f}) and the same word features, each text's feature counts divided by the square root of its
    feature count. Every trade and, within it, each class weighs the same in the fit, so a trade's share of
