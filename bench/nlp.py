@@ -199,16 +199,18 @@ def unseen_sets(unseen_dir: Path | None) -> dict[str, list[tuple[str, bool]]]:
     return sets
 
 
-def write_card_section(table: str, unseen: dict[str, dict], started: str) -> None:
+def write_card_section(table: str, unseen: dict[str, dict], started: str, extra: Sequence[Path] = ()) -> None:
     unseen_rows = "\n".join(
         f"| {name} | {s['rows']:,} | {s['accuracy']:.3f} | {s['macro_f1']:.3f} | {s['neg_recall']:.3f} |"
         for name, s in unseen.items()
     )
+    extra_names = " and ".join(f"`{path.name}`" for path in extra)
+    extra = f" plus {extra_names}" if extra else ""
     section = f"""{OUT_OF_DOMAIN_START}
 ## Out-of-domain results (`python -m bench.nlp --card`, {started})
 
 Leave one trade out: each row is a trade the recipe was **not** trained on (trained on all other review
-trades; Weibo: trained on reviews only and scored with emoticons removed). Threshold 0.5.
+trades{extra}; Weibo: trained on reviews{extra} only, no Weibo, and scored with emoticons removed). Threshold 0.5.
 
 {table}
 
@@ -348,7 +350,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{name}: {len(texts):,} rows, accuracy {unseen[name]['accuracy']:.3f}, "
               f"macro-F1 {unseen[name]['macro_f1']:.3f}, negative recall {unseen[name]['neg_recall']:.3f}")
     if args.card and not args.folds:
-        write_card_section(table, unseen, started_at)
+        write_card_section(table, unseen, started_at, args.extra)
 
     held_out = held_out_rows(args.data_dir)
     analyzer = warmed_analyzer(SnowNLP)

@@ -99,9 +99,8 @@ def extra_corpus(path: Path) -> Corpus:
 
 # Provenance of the extra files the shipped model was trained on (recipes in nlp/train/README.md).
 EXTRA_DESCRIPTIONS = {
-    "conversation.jsonl": "short chat messages to a chatbot (XS_test hand-labeled, XS_30k labeled automatically); "
-    "z17176/Chinese_conversation_sentiment @ 486e9a71, sentiment_XS_test.txt and sentiment_XS_30k.txt, "
-    "jieba tokens joined",
+    "conversation_xs_test.jsonl": "short chat messages people sent to a chatbot, labeled by hand; "
+    "z17176/Chinese_conversation_sentiment @ 486e9a71, sentiment_XS_test.txt (jieba tokens joined back)",
 }
 
 

@@ -38,7 +38,6 @@ MIN_TEXTS_PER_FEATURE = 3
 # Linear weights below this size are dropped from the file; they move no decision and would double its size.
 MIN_LINEAR_WEIGHT = 0.02
 LINEAR_C = 4.0
-TEXT_ONLY_LINEAR = 0
 
 # Below this many texts of each class the cross-fitted weights are noise; plain Naive Bayes is used.
 MIN_PER_CLASS_FOR_GROUP_WEIGHTS = 50
@@ -118,9 +117,6 @@ def train_model(
             bias,
         )
         if linear_layer:
-            if TEXT_ONLY_LINEAR:
-                cross_fitted = [r for r in cross_fitted
-                                if r.example.without_emoticons is None or r.features is r.example.without_emoticons]
             linear = fit_linear_layer(cross_fitted)
     vocabulary = frequent_features(examples, min_pair_count) if min_pair_count > 1 else None
     return SentimentModel(train_bayes(examples, vocabulary), group_weights, bias, dict(metadata or {}), linear)
