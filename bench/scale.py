@@ -369,13 +369,21 @@ def search_rows(rows: int):
             yield (*values, False, "{}", "[]", "[]", "")
 
 
-def build_index(url: str) -> float:
+def drop_index(url: str) -> str:
+    """Drop the search index the migrations made; returns its definition, to build the same one after a load."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as connection:
+        definition = connection.execute("SELECT indexdef FROM pg_indexes WHERE indexname = %s",
+                                        (INDEX_NAME,)).fetchone()[0]
+        connection.execute(f"DROP INDEX {INDEX_NAME}")
+    return definition
+
+
+def build_index(url: str, statement: str) -> float:
     """CREATE INDEX after the load, with PostgreSQL's own progress report shown while it runs."""
     import psycopg
 
-    from search.index import POSTGRES_SCHEMA
-
-    statement = next(s for s in POSTGRES_SCHEMA if INDEX_NAME in s)
     stop = threading.Event()
 
     def report() -> None:
@@ -404,7 +412,6 @@ def build_index(url: str) -> float:
 
 def index_load_comparison(pg_server: str, rows: int, sample: int) -> None:
     """Loading ``sample`` rows with the index in place (as a migration leaves it) against load-then-index."""
-    import psycopg
 
     from storage.db import Database
 
@@ -416,12 +423,10 @@ def index_load_comparison(pg_server: str, rows: int, sample: int) -> None:
         db.dispose()
         add_sources(url, SEARCH_SOURCES)
         started = time.perf_counter()
-        if how == "index after the load":
-            with psycopg.connect(url, autocommit=True) as connection:
-                connection.execute(f"DROP INDEX {INDEX_NAME}")
+        definition = drop_index(url) if how == "index after the load" else None
         copy_rows(url, _take(search_rows(rows), sample), SEARCH_COLUMNS)
-        if how == "index after the load":
-            build_index(url)
+        if definition:
+            build_index(url, definition)
         timings[how] = time.perf_counter() - started
     print(f"  loading {sample:,} mentions: with the index in place {timings['index in place']:.1f} s, "
           f"index built after the load {timings['index after the load']:.1f} s "
@@ -440,7 +445,6 @@ def _take(rows, count: int):
 
 
 def pg_search(pg_server: str, rows: int, repeats: int, scan_repeats: int) -> int:
-    import psycopg
 
     from bench.search import run
     from storage.db import Database
@@ -452,12 +456,11 @@ def pg_search(pg_server: str, rows: int, repeats: int, scan_repeats: int) -> int
     db = Database(url)
     db.upgrade()
     add_sources(url, SEARCH_SOURCES)
-    with psycopg.connect(url, autocommit=True) as connection:
-        connection.execute(f"DROP INDEX {INDEX_NAME}")
+    definition = drop_index(url)
     started = time.perf_counter()
     copy_rows(url, search_rows(rows), SEARCH_COLUMNS, progress="loading")
     loaded = time.perf_counter() - started
-    built = build_index(url)
+    built = build_index(url, definition)
     print(f"  loaded in {loaded:.0f} s, index built after the load in {built:.0f} s\n")
     try:
         return run(db, repeats, scan_repeats)

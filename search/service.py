@@ -8,6 +8,7 @@ of a full scan.
 from __future__ import annotations
 
 import heapq
+from array import array
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -20,19 +21,22 @@ from sqlalchemy import ColumnElement, Select, and_, func, literal_column, not_, 
 from sqlalchemy.orm import Session, defer, joinedload
 
 from search import index
+from search import postgres as postgres_plans
 from search.fold import fold
 from search.highlight import highlight, snippet
-from search.query import And, Filter, Node, Not, Or, Query, QueryError, Term, parse_query
+from search.query import And, Filter, Node, Not, Or, Query, QueryError, Term, Vocabulary, parse_query
 from storage.models import Mention, Source
 
 if TYPE_CHECKING:
     from storage.db import Database
+    from yuqing.config import Settings
 
 SORTS = ("time", "relevance")
 MAX_PAGE = 1000
 MAX_PER_PAGE = 200
 MAX_CHART_DAYS = 92
 LABELS = ("positive", "neutral", "negative")
+EXPORT_BATCH = 500
 
 
 @dataclass(frozen=True)
@@ -99,23 +103,35 @@ class _Compiler:
         return or_(func.instr(func.lower(column), func.lower(word)) > 0,
                    func.instr(func.yuqing_fold(column), fold(word)) > 0)
 
-    def condition(self, node: Node | None, negated: bool = False) -> ColumnElement[bool]:
+    def condition(self, node: Node | None) -> ColumnElement[bool]:
+        """The exact test: substrings of the folded title and text, and the filters."""
         if node is None:
             return true()
         if isinstance(node, Term):
-            found = or_(self.contains(Mention.title, node.text), self.contains(Mention.text, node.text))
-            if self.dialect == "postgresql" and self.use_index and not negated:
-                # The GIN index answers this; strpos then drops rows that have the pairs but not the word.
-                grams = func.yuqing_search_word_grams(func.yuqing_fold(node.text))
-                found = and_(literal_column(GRAMS_EXPRESSION).op("@>")(grams), found)
-            return found
+            return or_(self.contains(Mention.title, node.text), self.contains(Mention.text, node.text))
         if isinstance(node, Not):
-            return not_(self.condition(node.node, not negated))
+            return not_(self.condition(node.node))
         if isinstance(node, And):
-            return and_(*(self.condition(n, negated) for n in node.nodes))
+            return and_(*(self.condition(n) for n in node.nodes))
         if isinstance(node, Or):
-            return or_(*(self.condition(n, negated) for n in node.nodes))
+            return or_(*(self.condition(n) for n in node.nodes))
         return self.filter(node)
+
+    def grams(self, node: Node | None) -> ColumnElement[bool] | None:
+        """On PostgreSQL, what the GIN index can answer that every match satisfies: each word's pairs are in the
+        row (the exact test then drops rows that have the pairs but not the word); None when it cannot narrow."""
+        if self.dialect != "postgresql" or not self.use_index:
+            return None
+        if isinstance(node, Term):
+            word_grams = func.yuqing_search_word_grams(func.yuqing_fold(node.text))
+            return literal_column(GRAMS_EXPRESSION).op("@>")(word_grams)
+        parts = [self.grams(n) for n in node.nodes] if isinstance(node, And | Or) else []
+        if isinstance(node, And) and any(p is not None for p in parts):
+            return and_(*(p for p in parts if p is not None))
+        if isinstance(node, Or) and parts and all(p is not None for p in parts):
+            return or_(*parts)
+        # A negated word cannot narrow through the index (it holds candidates, not proof); filters are SQL's job.
+        return None
 
     def filter(self, node: Filter) -> ColumnElement[bool]:
         value = node.value
@@ -133,7 +149,9 @@ class _Compiler:
         return or_(*(self.contains(Mention.title, word) for word in dict.fromkeys(query.terms)))
 
 
-GRAMS_EXPRESSION = "yuqing_search_grams(yuqing_fold(mentions.title || chr(10) || mentions.text))"
+# The expression of the GIN index (migration 0015), written out: the planner uses an expression index only for
+# the same expression, collation included.
+GRAMS_EXPRESSION = '(yuqing_search_grams(yuqing_fold(mentions.title || chr(10) || mentions.text)) COLLATE "C")'
 
 
 def fts_match(node: Node | None) -> str | None:
@@ -159,18 +177,20 @@ _PENDING_IDS = select(literal_column("mention_id")).select_from(table(index.PEND
 
 @dataclass(frozen=True)
 class _Plan:
-    """A query made ready for one backend: the exact condition and, on SQLite, the FTS narrowing."""
+    """A query made ready for one backend: the exact condition and the index's narrowing (FTS5 on SQLite, the
+    gram containment on PostgreSQL), if it has one."""
 
     query: Query
     dialect: str
     condition: ColumnElement[bool]
     match: str | None
+    grams: ColumnElement[bool] | None
 
     @classmethod
     def build(cls, query: Query, dialect: str, use_index: bool = True) -> _Plan:
-        condition = _Compiler(dialect, use_index).condition(query.node)
+        compiler = _Compiler(dialect, use_index)
         match = fts_match(query.node) if dialect == "sqlite" and use_index else None
-        return cls(query, dialect, condition, match)
+        return cls(query, dialect, compiler.condition(query.node), match, compiler.grams(query.node))
 
     def key_range(self) -> list[ColumnElement[bool]]:
         since, until = self.query.time_bounds()
@@ -190,7 +210,13 @@ class _Plan:
         return or_(Mention.id.in_(hits), Mention.id.in_(_PENDING_IDS))
 
     def where(self) -> list[ColumnElement[bool]]:
-        return [self.candidates(), self.condition]
+        return [self.candidates(), *([self.grams] if self.grams is not None else []), self.condition]
+
+    def filters(self) -> list[ColumnElement[bool]]:
+        """The filters every result obeys (top-level ones), which an index can apply before the exact test."""
+        nodes = self.query.node.nodes if isinstance(self.query.node, And) else (self.query.node,)
+        compiler = _Compiler(self.dialect)
+        return [compiler.filter(n) for n in nodes if isinstance(n, Filter)]
 
 
 def _ordered(session: Session, plan: _Plan, sort: str, limit: int | None) -> Iterator[tuple[int, int | None]]:
@@ -211,6 +237,9 @@ def _ordered(session: Session, plan: _Plan, sort: str, limit: int | None) -> Ite
 def _newest(session: Session, plan: _Plan, extra: ColumnElement[bool], limit: int | None) -> Iterator[tuple]:
     if plan.match is not None:
         yield from _newest_through_index(session, plan, extra, limit)
+        return
+    if plan.grams is not None:
+        yield from postgres_plans.newest(session, plan, extra, limit, _rows)
         return
     statement = (select(Mention.id, Mention.cluster_id).where(*plan.where(), extra)
                  .order_by(Mention.published_at.desc(), Mention.id.desc()))
@@ -298,19 +327,33 @@ def _session(db) -> Iterator[Session]:
         yield session
 
 
-def parse(text: str, tz: tzinfo, now: datetime | None = None) -> Query:
-    return parse_query(text, tz, now or datetime.now(UTC))
+def vocabulary(db: Database, settings: Settings) -> Vocabulary:
+    """The brand and source names a user's query may filter on: the configured ones (``yuqing sources`` lists the
+    sources), and any other that stored data still carries, looked up only when typed."""
+
+    def stored(name: str, value: str) -> bool:
+        statement = (select(Mention.id).where(Mention.brand == value) if name == "brand"
+                     else select(Source.id).where(Source.name == value))
+        with db.session() as session:
+            return session.scalar(statement.limit(1)) is not None
+
+    return Vocabulary.of({b.name: b.aliases for b in settings.brands}, [s.name for s in settings.sources], stored)
+
+
+def parse(text: str, tz: tzinfo, now: datetime | None = None, vocabulary: Vocabulary | None = None) -> Query:
+    return parse_query(text, tz, now or datetime.now(UTC), vocabulary)
 
 
 def search(db: Database, request: SearchRequest, tz: tzinfo, now: datetime | None = None, *,
-           use_index: bool = True) -> SearchPage:
+           use_index: bool = True, vocabulary: Vocabulary | None = None) -> SearchPage:
     """One page of results for what the user typed; a query the language cannot take comes back as a message.
 
-    ``use_index=False`` finds the same page by a substring scan of every row (benchmarks and checks).
+    ``use_index=False`` finds the same page by a substring scan of every row (benchmarks and checks); with a
+    ``vocabulary``, ``brand:`` and ``source:`` must name a known brand or source (see :func:`vocabulary`).
     """
     capped, request = request.capped(), request.normalised()
     try:
-        query = parse(request.q, tz, now)
+        query = parse(request.q, tz, now, vocabulary)
     except QueryError as exc:
         return SearchPage(request, message=str(exc))
     if use_index:
@@ -329,14 +372,20 @@ def search(db: Database, request: SearchRequest, tz: tzinfo, now: datetime | Non
 
 def iter_matches(db: Database, query: Query, sort: str = "time", dedupe: bool = False,
                  limit: int | None = None) -> Iterator[Mention]:
-    """Every match in result order (CSV export), loaded a batch at a time."""
+    """Every match in result order (CSV export), as of the first call; loaded a batch at a time.
+
+    The ids are read in one pass, then each batch of mentions in a short session of its own, which is closed
+    before the batch is handed on: a download as slow as its reader holds no transaction meanwhile (on SQLite
+    every transaction takes the write lock, so crawls would wait, then fail). A mention deleted in between is
+    left out; one changed in between comes as it is now."""
     plan = _Plan.build(query, db.dialect)
     with _session(db) as session:
-        ids = _result_ids(session, plan, sort if sort in SORTS else "time", dedupe, limit)
-        while batch := list(islice(ids, 500)):
-            mentions = _load(session, batch)
-            yield from mentions
+        ids = array("q", _result_ids(session, plan, sort if sort in SORTS else "time", dedupe, limit))
+    for start in range(0, len(ids), EXPORT_BATCH):
+        with db.session() as session:
+            mentions = _load(session, list(ids[start:start + EXPORT_BATCH]))
             session.expunge_all()
+        yield from mentions
 
 
 @dataclass(frozen=True)

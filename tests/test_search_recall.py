@@ -260,3 +260,39 @@ def test_postgres_search_uses_the_gram_index(postgres_url):
         count = connection.execute(select(func.count()).select_from(Mention)).scalar()
         assert count == 0
     db.dispose()
+
+
+@pytest.mark.parametrize("shared", ["postgresql"], indirect=True)
+@pytest.mark.parametrize("walk", [True, False], ids=["walk by time", "through the index"])
+def test_both_postgres_plans_give_the_pages_a_scan_gives(shared, monkeypatch, walk):
+    from search import postgres
+
+    # A walk cut short after a few rows must hand over to the index and still give the same pages.
+    monkeypatch.setattr(postgres, "WALK_ROWS", 3)
+    monkeypatch.setattr(postgres, "walk_first", lambda *_: walk)
+    queries = ("米", "小米", "客服售后", "退款 OR 投诉", "客服 -售后", "好 brand:青禾 sentiment:neg", "su7",
+               f"米 since:{(NOW - timedelta(hours=1)).isoformat()}")
+    for query_text in queries:
+        for sort, dedupe in (("time", False), ("relevance", False), ("time", True)):
+            for number in (1, 2):
+                request = SearchRequest(q=query_text, sort=sort, dedupe=dedupe, page=number, per_page=7)
+                found = search(shared, request, TZ, NOW)
+                scanned = search(shared, request, TZ, NOW, use_index=False)
+                assert [h.mention.id for h in found.hits] == [h.mention.id for h in scanned.hits], request
+                assert found.has_next == scanned.has_next, request
+
+
+def test_postgres_fold_is_the_python_fold_for_every_traditional_character(postgres_url):
+    from search.fold import fold, simplified_pairs
+    from storage.db import Database
+
+    db = Database(postgres_url)
+    db.upgrade()
+    traditional, _ = simplified_pairs()
+    # Texts with no traditional character take the function's short way, the others its translation.
+    samples = [traditional, traditional[::-1] + " SU7 小米", "品質問題，退款SU7", "没有繁体字的句子 OTA", "",
+               "乾隆 顯著 著名"]
+    with db.engine.connect() as connection:
+        for sample in samples:
+            assert connection.execute(select(func.yuqing_fold(sample))).scalar() == fold(sample), sample[:20]
+    db.dispose()
