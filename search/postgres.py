@@ -23,10 +23,11 @@ Both plans return exactly the rows and order of the plain query; only their cost
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ColumnElement, Select, Text, func, literal, literal_column, select, true
+from sqlalchemy import ColumnElement, Select, Text, func, literal, literal_column, select, text, true
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
@@ -56,6 +57,9 @@ def newest(session: Session, plan: _Plan, extra: ColumnElement[bool], limit: int
            read: Reader) -> Iterator[tuple[int, int | None]]:
     """(mention id, cluster id) of the matches of ``plan`` that also satisfy ``extra``, newest first."""
     narrowing = [plan.grams, *plan.filters()]
+    # A page is 20 rows: starting a parallel worker or compiling the plan to machine code (JIT, which the planner's
+    # costs for a common word call for) takes longer than the query, the more so on a busy machine.
+    session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0; SET LOCAL jit = off"))
     if not walk_first(session, plan, limit or STREAM_GUESS):
         yield from read(session, _through_index(plan, narrowing, extra), limit)
         return
@@ -74,8 +78,8 @@ def walk_first(session: Session, plan: _Plan, wanted: int) -> bool:
     """Whether ``wanted`` matches may be among the newest :data:`WALK_ROWS` rows, by the planner's estimates.
 
     A word is in at most as many rows as its rarest pair, and the pairs of a real word come together (刹车失灵 is
-    almost everywhere 刹车 is), so each word counts as its rarest pair, not as their product. When that says rare,
-    the candidates are few, and the index is cheap; a walk chosen wrongly stops at its cutoff."""
+    almost everywhere 刹车 is), so each word counts as its rarest pair, not as the product the planner takes. When
+    that says rare, the candidates are few, and the index is cheap; a walk chosen wrongly stops at its cutoff."""
     pairs = sorted({pair for term in plan.query.terms for pair in word_pairs(term)})
     # The filters' share, the time range's aside: a walk reads only the rows in the range.
     others = plan.filters(times=False)
@@ -94,7 +98,8 @@ def _share(node, shares: dict[str, float]) -> float | None:
         return min(shares[pair] for pair in word_pairs(node.text))
     parts = [_share(n, shares) for n in node.nodes] if isinstance(node, And | Or) else []
     if isinstance(node, And) and any(s is not None for s in parts):
-        return min(s for s in parts if s is not None)
+        # Different words, unlike the pairs of one, are taken as unrelated, as the planner takes them.
+        return math.prod(s for s in parts if s is not None)
     if isinstance(node, Or) and parts and all(s is not None for s in parts):
         return min(1.0, sum(parts))
     return None
