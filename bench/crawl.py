@@ -23,8 +23,8 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from crawler.sites.review.demo import SELECTORS
 from demo.server import DemoServer
-from demo.sites.review import SELECTORS
 from demo.world import DemoPost, World
 
 ROOT = Path(__file__).resolve().parents[1]

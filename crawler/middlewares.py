@@ -67,10 +67,11 @@ class BlockDetectionMiddleware(CrawlerMiddleware):
 
     def process_response(self, request, response):
         from crawler.blocking import detect_block
+        from crawler.sites import blocking_rule
 
         spider = self.crawler.spider
-        site = getattr(spider, "site", spider.name)
-        reason = detect_block(site, response.status, dict(response.headers.to_unicode_dict()),
+        rule = blocking_rule(getattr(spider, "site", spider.name))
+        reason = detect_block(rule, response.status, dict(response.headers.to_unicode_dict()),
                               response.body, response.url)
         if reason is None:
             return response

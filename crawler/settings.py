@@ -1,10 +1,11 @@
 """Scrapy settings for every yuqing crawl. Per-source values (delay, robots.txt) are layered on in crawler.run."""
 
 from crawler.pipelines import item_pipelines
+from crawler.sites import spider_modules
 
 BOT_NAME = "yuqing"
-SPIDER_MODULES = ["crawler.spiders"]
-NEWSPIDER_MODULE = "crawler.spiders"
+# Each registered site's spider (crawler/sites/<site>/spider.py), read from the site registry.
+SPIDER_MODULES = spider_modules()
 
 USER_AGENT = "Mozilla/5.0 (compatible; yuqing/0.1; brand monitoring)"
 ROBOTSTXT_OBEY = True

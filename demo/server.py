@@ -1,12 +1,12 @@
 """A local HTTP server that plays the real sites for tests and the demo. Binds to loopback only.
 
-Each module in ``demo.sites`` contributes routes: ``ROUTES = [(path regex, handler)]`` where
-``handler(request: DemoRequest, world: World) -> DemoResponse``.
+Each registered site's demo renderer (``crawler/sites/<site>/demo.py``) contributes routes:
+``ROUTES = [(path regex, handler)]`` where ``handler(request: DemoRequest, world: World) -> DemoResponse``
+(``crawler.loopback``). The demo sits above the crawler: it reads the site registry, the crawler never imports it.
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
 import re
 import threading
@@ -14,7 +14,8 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
-from demo.http import DemoRequest, DemoResponse
+from crawler.loopback import DemoRequest, DemoResponse
+from crawler.sites import demo_routes
 from demo.world import World
 
 log = logging.getLogger(__name__)
@@ -24,13 +25,7 @@ Handler = Callable[[DemoRequest, World], DemoResponse]
 
 
 def collect_routes() -> list[tuple[re.Pattern[str], Handler]]:
-    from demo.sites import SITE_MODULES
-
-    routes = []
-    for name in SITE_MODULES:
-        for pattern, handler in importlib.import_module(name).ROUTES:
-            routes.append((re.compile(pattern), handler))
-    return routes
+    return [(re.compile(pattern), handler) for pattern, handler in demo_routes()]
 
 
 class DemoServer:

@@ -73,7 +73,6 @@ class Analyzer:
         self.neutral_band = neutral_band
         self.brand_negative_below = 0.5 - neutral_band
         self.grade_config = grade_config or DEFAULT_GRADE_CONFIG
-        self._lcut = segment.tokenizer().lcut
 
     def label(self, sentiment: float) -> str:
         if sentiment < 0.5 - self.neutral_band:
@@ -106,7 +105,7 @@ class Analyzer:
         if title:
             text = f"{title}。{text}"
         body, emoticons = split_emoticons(remove_noise(to_simplified(text)))
-        tokens = [token for token in self._lcut(body, HMM=segment.USE_HMM) if not token.isspace()]
+        tokens = segment.cut(body)
         sentiment = self.model.probability(sentiment_features(tokens, emoticons))
         sentiment = self._brand_directed(sentiment, body)
         counts = [n for n in (reposts, comments, likes) if n is not None]

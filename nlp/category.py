@@ -28,6 +28,7 @@ from __future__ import annotations
 import gzip
 import json
 import marshal
+import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -220,15 +221,28 @@ class CategoryModel:
     bias: np.ndarray
 
     def __post_init__(self) -> None:
-        self._index = {feature: row for row, feature in enumerate(self.features)}
+        # Scoring one complaint touches a hundred rows of six numbers: numpy's per-call overhead would cost more
+        # than the arithmetic, so the rows are plain tuples summed column by column in C (``map(sum, zip(...))``).
+        self._rows = dict(zip(self.features, map(tuple, self.weights.tolist()), strict=True))
+        self._cue_rows = [tuple(row) for row in self.cue_weights.tolist()]
+        self._bias = tuple(self.bias.tolist())
 
     def classify(self, text: str) -> str:
         """The category of a simplified text known to be a complaint."""
-        rows = [row for row in map(self._index.get, category_features(text)) if row is not None]
-        scores = self.bias + (np.asarray(category_scores(text)) / CUE_SCALE) @ self.cue_weights
+        cue_rows = [
+            [cue_sum / CUE_SCALE * weight for weight in row]
+            for cue_sum, row in zip(category_scores(text), self._cue_rows, strict=True)
+            if cue_sum
+        ]
+        scores = list(self._bias)
+        if cue_rows:
+            scores = [score + total for score, total in zip(scores, map(sum, zip(*cue_rows, strict=True)), strict=True)]
+        rows = [row for row in map(self._rows.get, category_features(text)) if row is not None]
         if rows:
-            scores = scores + self.weights[rows].sum(axis=0) / np.sqrt(len(rows))
-        return CATEGORIES[int(np.argmax(scores))]
+            root = math.sqrt(len(rows))
+            totals = map(sum, zip(*rows, strict=True))
+            scores = [score + total / root for score, total in zip(scores, totals, strict=True)]
+        return CATEGORIES[scores.index(max(scores))]
 
     def save(self, path: str | Path) -> None:
         state = {

@@ -11,22 +11,25 @@
 Whatever is typed parses: a stray quote runs to the end, an unmatched parenthesis is an ordinary
 character, ``OR`` where no operator can stand is the word "OR", and an unknown ``name:value`` is just text.
 A :class:`QueryError`, worded for the user, is a filter with a value it cannot take (``sentiment:bad``,
-``grade:不存在``, ``since:yesterday``, ``until:9999-12-31``), or a query too complex to run (more than
+``grade:不存在``, ``since:yesterday``, ``until:9999-12-31``; ``brand:`` and ``source:`` with a name nobody
+configured, when the caller gives the :class:`Vocabulary`), or a query too complex to run (more than
 ``MAX_TERMS`` words, groups and negations nested deeper than ``MAX_NESTING``).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from functools import cache
 
 from common.settings import DURATION_PATTERN, SOURCE_KINDS, parse_duration
 from nlp.category import CATEGORIES
 from nlp.grade import GRADES
 from nlp.region import PROVINCES
+from search.fold import fold
 
 QUOTES = {'"': '"', "“": "”", "”": "”", "「": "」"}
 OPEN, CLOSE = "(（", ")）"
@@ -44,6 +47,8 @@ MAX_QUERY_CHARS = 500
 MAX_TERMS = 32
 # Each level is a nested NOT or parenthesis in SQL; about 50 overflowed SQLite's parser stack (an HTTP 500).
 MAX_NESTING = 12
+# An error listing valid brands or sources names this many; a long list would bury the line's point.
+MAX_LISTED = 8
 # Stored posts fall in this range; beyond it date arithmetic overflows and the index key has no room.
 EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
 LATEST = datetime(2100, 1, 1, tzinfo=UTC)
@@ -51,6 +56,42 @@ LATEST = datetime(2100, 1, 1, tzinfo=UTC)
 
 class QueryError(ValueError):
     """A filter value the language cannot take; the message is shown to the user as is."""
+
+
+def _nothing_stored(_field: str, _value: str) -> bool:
+    return False
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """The names ``brand:`` and ``source:`` can take here; any other would silently match nothing.
+
+    ``brands`` maps each configured name and alias, folded as search folds text (品質 is 品质, QH is qh), to the
+    brand's name, which is what mentions store. ``stored`` says whether stored data still carries a value settings
+    no longer name (a brand since removed, a source only ever imported): those are found, not refused.
+    """
+
+    brands: Mapping[str, str]
+    sources: tuple[str, ...]
+    stored: Callable[[str, str], bool] = _nothing_stored
+
+    @classmethod
+    def of(cls, brands: Mapping[str, list[str]], sources: list[str],
+           stored: Callable[[str, str], bool] = _nothing_stored) -> Vocabulary:
+        """From each brand's name and its aliases, and the configured source names."""
+        folded = {fold(alias): name for name, aliases in brands.items() for alias in aliases}
+        folded.update({fold(name): name for name in brands})
+        return cls(folded, tuple(sources), stored)
+
+    def resolve(self, name: str, value: str) -> str:
+        """The value the column holds for what was typed: a brand's alias becomes its name."""
+        if name == "brand" and (brand := self.brands.get(fold(value))):
+            return brand
+        if (name == "source" and value in self.sources) or self.stored(name, value):
+            return value
+        known = list(dict.fromkeys(self.brands.values())) if name == "brand" else list(self.sources)
+        listed = "、".join(known[:MAX_LISTED]) + (f" 等 {len(known)} 个" if len(known) > MAX_LISTED else "")
+        raise QueryError(f"{name}:{value} 无效，可选 {listed or '（未配置）'}")
 
 
 @dataclass(frozen=True)
@@ -210,11 +251,12 @@ def _resolve_operators(tokens: list[_Token]) -> list[_Token]:
 class _Parser:
     """or := and (OR and)*; and := unary+; unary := '-' unary | atom; atom := '(' or ')' | word | filter"""
 
-    def __init__(self, tokens: list[_Token], tz: tzinfo, now: datetime) -> None:
+    def __init__(self, tokens: list[_Token], tz: tzinfo, now: datetime, vocabulary: Vocabulary | None) -> None:
         self.tokens = tokens
         self.position = 0
         self.tz = tz
         self.now = now
+        self.vocabulary = vocabulary
         self.terms = 0
         self.depth = 0
 
@@ -294,7 +336,7 @@ class _Parser:
         return Term(text)
 
     def filter(self, token: _Token) -> Filter:
-        return Filter(token.field, filter_value(token.field, token.text, self.tz, self.now))
+        return Filter(token.field, filter_value(token.field, token.text, self.tz, self.now, self.vocabulary))
 
 
 def _and(nodes: list[Node]) -> Node | None:
@@ -303,8 +345,10 @@ def _and(nodes: list[Node]) -> Node | None:
     return nodes[0] if len(nodes) == 1 else And(tuple(nodes))
 
 
-def filter_value(name: str, value: str, tz: tzinfo, now: datetime) -> str | datetime:
-    """A filter's value, checked and normalised: ``sentiment:neg`` -> ``negative``, ``since:7d`` -> a time."""
+def filter_value(name: str, value: str, tz: tzinfo, now: datetime,
+                 vocabulary: Vocabulary | None = None) -> str | datetime:
+    """A filter's value, checked and normalised: ``sentiment:neg`` -> ``negative``, ``since:7d`` -> a time,
+    ``category:產品質量`` -> ``产品质量``, a brand's alias -> its name (with a ``vocabulary``)."""
     if not value:
         raise QueryError(f"{name}: 后面需要一个值，例如 {_EXAMPLES[name]}")
     if name == "kind":
@@ -319,8 +363,13 @@ def filter_value(name: str, value: str, tz: tzinfo, now: datetime) -> str | date
         return label
     if name in ("since", "until"):
         return parse_moment(value, tz, now, end_of_day=name == "until")
-    if name in _CHOICES and value not in _CHOICES[name]:
-        raise QueryError(f"{name}:{value} 无效，可选 {'、'.join(_CHOICES[name])}")
+    if name in _CHOICES:
+        choice = _folded_choices(name).get(fold(value))
+        if choice is None:
+            raise QueryError(f"{name}:{value} 无效，可选 {'、'.join(_CHOICES[name])}")
+        return choice
+    if name in ("brand", "source") and vocabulary is not None:
+        return vocabulary.resolve(name, value)
     return value
 
 
@@ -329,6 +378,13 @@ _EXAMPLES = {"brand": "brand:青禾", "source": "source:tieba", "kind": "kind:fo
              "region": "region:广东", "since": "since:7d", "until": "until:2026-11-20"}
 # Values the pipeline can store; anything else would silently match nothing.
 _CHOICES = {"grade": GRADES, "category": CATEGORIES, "region": PROVINCES}
+
+
+@cache
+def _folded_choices(name: str) -> dict[str, str]:
+    return {fold(choice): choice for choice in _CHOICES[name]}
+
+
 _DATE = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}$")
 
 
@@ -360,12 +416,15 @@ def _moment(value: str, tz: tzinfo, now: datetime, end_of_day: bool) -> datetime
     return moment if moment.tzinfo else moment.replace(tzinfo=tz)
 
 
-def parse_query(text: str, tz: tzinfo, now: datetime) -> Query:
-    """Parse what the user typed; raises :class:`QueryError` only for a filter value that cannot be used."""
+def parse_query(text: str, tz: tzinfo, now: datetime, vocabulary: Vocabulary | None = None) -> Query:
+    """Parse what the user typed; raises :class:`QueryError` only for a filter value that cannot be used.
+
+    Without a ``vocabulary`` any brand or source name is taken as is: for queries built from settings (the
+    digest, the overview), not for what a user types."""
     text = (text or "").replace("\x00", "")
     notes = []
     if len(text) > MAX_QUERY_CHARS:
         text = text[:MAX_QUERY_CHARS]
         notes.append(f"查询过长，只使用了前 {MAX_QUERY_CHARS} 个字符")
-    parser = _Parser(_resolve_operators(_tokens(text)), tz, now)
+    parser = _Parser(_resolve_operators(_tokens(text)), tz, now, vocabulary)
     return Query(text=text, node=parser.parse(), notes=tuple(notes))

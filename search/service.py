@@ -8,6 +8,7 @@ of a full scan.
 from __future__ import annotations
 
 import heapq
+from array import array
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -24,17 +25,19 @@ from search import postgres as postgres_plans
 from search.fold import fold
 from search.highlight import highlight, snippet
 from search.postgres import GRAMS_EXPRESSION
-from search.query import And, Filter, Node, Not, Or, Query, QueryError, Term, parse_query
+from search.query import And, Filter, Node, Not, Or, Query, QueryError, Term, Vocabulary, parse_query
 from storage.models import Mention, Source
 
 if TYPE_CHECKING:
     from storage.db import Database
+    from yuqing.config import Settings
 
 SORTS = ("time", "relevance")
 MAX_PAGE = 1000
 MAX_PER_PAGE = 200
 MAX_CHART_DAYS = 92
 LABELS = ("positive", "neutral", "negative")
+EXPORT_BATCH = 500
 
 
 @dataclass(frozen=True)
@@ -324,19 +327,33 @@ def _session(db) -> Iterator[Session]:
         yield session
 
 
-def parse(text: str, tz: tzinfo, now: datetime | None = None) -> Query:
-    return parse_query(text, tz, now or datetime.now(UTC))
+def vocabulary(db: Database, settings: Settings) -> Vocabulary:
+    """The brand and source names a user's query may filter on: the configured ones (``yuqing sources`` lists the
+    sources), and any other that stored data still carries, looked up only when typed."""
+
+    def stored(name: str, value: str) -> bool:
+        statement = (select(Mention.id).where(Mention.brand == value) if name == "brand"
+                     else select(Source.id).where(Source.name == value))
+        with db.session() as session:
+            return session.scalar(statement.limit(1)) is not None
+
+    return Vocabulary.of({b.name: b.aliases for b in settings.brands}, [s.name for s in settings.sources], stored)
+
+
+def parse(text: str, tz: tzinfo, now: datetime | None = None, vocabulary: Vocabulary | None = None) -> Query:
+    return parse_query(text, tz, now or datetime.now(UTC), vocabulary)
 
 
 def search(db: Database, request: SearchRequest, tz: tzinfo, now: datetime | None = None, *,
-           use_index: bool = True) -> SearchPage:
+           use_index: bool = True, vocabulary: Vocabulary | None = None) -> SearchPage:
     """One page of results for what the user typed; a query the language cannot take comes back as a message.
 
-    ``use_index=False`` finds the same page by a substring scan of every row (benchmarks and checks).
+    ``use_index=False`` finds the same page by a substring scan of every row (benchmarks and checks); with a
+    ``vocabulary``, ``brand:`` and ``source:`` must name a known brand or source (see :func:`vocabulary`).
     """
     capped, request = request.capped(), request.normalised()
     try:
-        query = parse(request.q, tz, now)
+        query = parse(request.q, tz, now, vocabulary)
     except QueryError as exc:
         return SearchPage(request, message=str(exc))
     if use_index:
@@ -355,14 +372,20 @@ def search(db: Database, request: SearchRequest, tz: tzinfo, now: datetime | Non
 
 def iter_matches(db: Database, query: Query, sort: str = "time", dedupe: bool = False,
                  limit: int | None = None) -> Iterator[Mention]:
-    """Every match in result order (CSV export), loaded a batch at a time."""
+    """Every match in result order (CSV export), as of the first call; loaded a batch at a time.
+
+    The ids are read in one pass, then each batch of mentions in a short session of its own, which is closed
+    before the batch is handed on: a download as slow as its reader holds no transaction meanwhile (on SQLite
+    every transaction takes the write lock, so crawls would wait, then fail). A mention deleted in between is
+    left out; one changed in between comes as it is now."""
     plan = _Plan.build(query, db.dialect)
     with _session(db) as session:
-        ids = _result_ids(session, plan, sort if sort in SORTS else "time", dedupe, limit)
-        while batch := list(islice(ids, 500)):
-            mentions = _load(session, batch)
-            yield from mentions
+        ids = array("q", _result_ids(session, plan, sort if sort in SORTS else "time", dedupe, limit))
+    for start in range(0, len(ids), EXPORT_BATCH):
+        with db.session() as session:
+            mentions = _load(session, list(ids[start:start + EXPORT_BATCH]))
             session.expunge_all()
+        yield from mentions
 
 
 @dataclass(frozen=True)

@@ -41,28 +41,41 @@ def test_typo_in_a_spider_name_is_one_line_and_exit_2_not_a_traceback(write_sett
 
 
 def test_every_registered_site_has_its_spider_parsers_blocking_rule_and_demo_renderer():
-    from crawler.sites import verify
-    from yuqing.demo import verify_demo_renderers
+    from crawler.sites import verify, verify_demo
 
     verify()
-    verify_demo_renderers()
+    verify_demo()
 
 
-def test_a_site_registered_without_its_blocking_rule_fails_at_start_up(monkeypatch):
+def test_a_registered_site_without_its_folder_fails_at_start_up_naming_the_piece(monkeypatch):
     from crawler import sites
     from crawler.sites import RegistryError, Site
 
-    monkeypatch.setitem(sites.SITES, "weibo", Site("weibo", "crawler.spiders.weibo:WeiboSpider",
-                                                   ("weibo-search",), False, "demo.sites.weibo"))
-    with pytest.raises(RegistryError, match="site 'weibo': blocking rule in crawler.blocking.SITE_RULES not regis"):
+    monkeypatch.setitem(sites.SITES, "nowhere", Site("nowhere"))
+    with pytest.raises(RegistryError, match=r"site 'nowhere': crawler\.sites\.nowhere\.spider cannot be loaded"):
         sites.verify()
-    monkeypatch.setitem(sites.SITES, "weibo", Site("weibo", "crawler.spiders.weibo:WeiboSpider",
-                                                   ("weibo-searchh",), True, "demo.sites.weibo"))
-    with pytest.raises(RegistryError, match="parser 'weibo-searchh' is not in crawler.parsers.PARSERS"):
-        sites.verify()
-    monkeypatch.setitem(sites.SITES, "weibo", Site("weibo", "crawler.spiders.weibo:WeiboSpider",
-                                                   ("weibo-search",), True, "demo.sites.nowhere"))
-    from yuqing.demo import verify_demo_renderers
+    with pytest.raises(RegistryError, match=r"site 'nowhere': crawler\.sites\.nowhere\.demo cannot be loaded"):
+        sites.verify_demo()
 
-    with pytest.raises(RegistryError, match="demo renderer demo.sites.nowhere is not in demo.sites.SITE_MODULES"):
-        verify_demo_renderers()
+
+def test_a_site_reusing_another_sites_parser_names_or_site_fails_at_start_up(monkeypatch):
+    import sys
+    import types
+
+    from crawler import sites
+    from crawler.sites import RegistryError, Site
+    from crawler.sites.weibo.parser import PARSERS
+    from crawler.sites.weibo.spider import WeiboSpider
+
+    spider, parser = types.ModuleType("crawler.sites.copy.spider"), types.ModuleType("crawler.sites.copy.parser")
+    parser.PARSERS = dict(PARSERS)
+    spider.CopySpider = type("CopySpider", (WeiboSpider,), {"site": "copy", "parsers": parser.PARSERS,
+                                                            "__module__": spider.__name__})
+    monkeypatch.setitem(sys.modules, spider.__name__, spider)
+    monkeypatch.setitem(sys.modules, parser.__name__, parser)
+    monkeypatch.setitem(sites.SITES, "copy", Site("copy"))
+    with pytest.raises(RegistryError, match="site 'copy': parser name 'weibo-search' is taken by 'weibo'"):
+        sites.verify()
+    monkeypatch.setattr(spider.CopySpider, "site", "weibo")
+    with pytest.raises(RegistryError, match="site 'copy': CopySpider.site is 'weibo'"):
+        sites.verify()

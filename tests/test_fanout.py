@@ -75,7 +75,7 @@ def test_coverage_says_when_each_brand_was_last_due():
 
 
 def test_a_spider_sends_only_this_runs_window_of_searches():
-    from crawler.spiders.heimao import HeimaoSpider
+    from crawler.sites.heimao.spider import HeimaoSpider
 
     settings = settings_with(200, searches_per_run=25)
     spider = HeimaoSpider(settings.sources[0], settings)

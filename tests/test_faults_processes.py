@@ -109,8 +109,8 @@ def test_the_signal_handler_returns_while_the_main_thread_holds_every_daemon_loc
     stop event's lock) or inside ``stop`` (holding the children lock). The handler runs in that same thread, so any
     lock it takes is a deadlock for good: the daemon then never exits after SIGTERM (the 120 s timeout of
     ``test_sigterm_lets_the_running_crawl_finish_then_exits`` under load)."""
-    from scheduler import Daemon
     from yuqing.config import load_settings
+    from yuqing.daemon import Daemon
 
     daemon = Daemon(load_settings(world.settings_path), world.settings_path, world.db)
 
@@ -144,8 +144,8 @@ def test_the_scheduler_survives_a_failed_job_store_write(world, caplog):
     """APScheduler writes each job's next run time back unguarded: one failure used to end its thread for good."""
     from apscheduler.executors.pool import ThreadPoolExecutor
 
-    from scheduler import Daemon
     from yuqing.config import load_settings
+    from yuqing.daemon import Daemon
 
     daemon = Daemon(load_settings(world.settings_path), world.settings_path, world.db)
     scheduler = daemon.build_scheduler(executors={"default": ThreadPoolExecutor(1), "crawl": ThreadPoolExecutor(1)})

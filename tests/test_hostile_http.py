@@ -1,6 +1,7 @@
 """Hostile input, class "HTTP request": what anyone who can reach ``yuqing web`` can send it.
 
-Issue 14 items 1 and 2 on the web (a query error is 400 with the reason, never 500), 10 (loopback is an address,
+Issue 14 items 1, 2 and 15 on the web (a query error, an unknown brand or source included, is 400 with the reason,
+never 500), 10 (loopback is an address,
 not a prefix; the token redirect never leaves the site), 14 (the API says when it capped), 19 (the API gives only
 http(s) links, the raw one under ``unsafe_url``).
 """
@@ -19,12 +20,13 @@ from yuqing.config import load_settings
 
 TOKEN = "s3cret-token-for-tests"
 WEB = '\n[web]\ntoken_env = "YUQING_TEST_HOSTILE_TOKEN"\n'
+TIEBA = '\n[[sources]]\nname = "tieba"\nkind = "forum"\nspider = "feed"\nurls = ["http://127.0.0.1:9/feed.xml"]\n'
 
 
 @pytest.fixture
 def site(write_settings, sqlite_database):
     store_posts(sqlite_database, extra=2)
-    return load_settings(write_settings(WEB, url=sqlite_database.url)), sqlite_database
+    return load_settings(write_settings(WEB + TIEBA, url=sqlite_database.url)), sqlite_database
 
 
 @pytest.fixture
@@ -35,7 +37,7 @@ def guarded(site, monkeypatch):
 
 
 @pytest.mark.parametrize("query", ["since:9999999999d", "until:9999-12-31", "-(" * 50 + "x" + ")" * 50,
-                                   "grade:不存在", "category:不存在"])
+                                   "grade:不存在", "category:不存在", "brand:不存在", "source:nosuch"])
 @pytest.mark.parametrize("path", ["/", "/api/search", "/api/volume", "/export.csv"])
 def test_a_query_the_language_cannot_take_is_400_with_the_reason_on_every_path(site, path, query):
     settings, db = site
@@ -101,6 +103,16 @@ def test_the_api_gives_only_web_links_and_names_the_others_unsafe(site):
     assert by_title["青禾售后"]["url"] is None and by_title["青禾售后"]["unsafe_url"].strip().startswith("DATA:")
     safe = [row for row in results if row["url"] is not None]
     assert len(safe) == 4 and all(row["url"].startswith("https://") and "unsafe_url" not in row for row in safe)
+
+
+@pytest.mark.parametrize(("params", "valid"), [({"q": "source:nosuch"}, "tieba"), ({"brand": "不存在"}, "星澜汽车")])
+def test_an_unknown_brand_or_source_is_named_with_valid_ones_on_the_page_and_in_the_api(site, params, valid):
+    settings, db = site
+    client = TestClient(create_app(settings, db))
+    page = client.get("/", params=params)
+    assert page.status_code == 400 and "无效，可选" in page.text and valid in page.text
+    api = client.get("/api/search", params=params)
+    assert api.status_code == 400 and valid in api.json()["error"] and api.json()["results"] == []
 
 
 def test_the_api_says_when_it_capped_the_page(site):

@@ -1,6 +1,7 @@
 """Hostile input, class "query": what a user types into ``yuqing search``, the search page or ``/api/search``.
 
-Issue 14 items 1 (far-off dates), 2 (deep nesting), 14 (silent caps), 15 (unchecked filters), 16 (simplified and
+Issue 14 items 1 (far-off dates), 2 (deep nesting), 14 (silent caps), 15 (unchecked filters: every filter value,
+``brand:`` and ``source:`` against settings and what is stored), 16 (simplified and
 traditional), on both backends, and through the command line. Each case asserts what the user sees: one line
 naming the problem and a non-zero exit, or the results they asked for.
 """
@@ -15,10 +16,11 @@ from alembic import command
 from alembic.config import Config
 
 from search.index import sync
-from search.service import MAX_PER_PAGE, SearchRequest, search
+from search.service import MAX_PER_PAGE, SearchRequest, search, vocabulary
 from storage.db import MIGRATIONS, Database
-from tests.hostile import NOW, store_posts
+from tests.hostile import NOW, mention, store_posts
 from yuqing.cli import main
+from yuqing.config import load_settings
 
 TZ = ZoneInfo("Asia/Shanghai")
 
@@ -32,6 +34,15 @@ FAR_OFF = {
 }
 TOO_DEEP = ["-(" * 50 + "青禾" + ")" * 50, "(" * 40 + "青禾" + ")" * 40, "-(-(-(-(-(-(-(青禾)))))))"]
 UNKNOWN_FILTERS = {"grade:不存在": "一般", "category:不存在": "产品质量", "region:火星": "广东"}
+# Settings name the brands 青禾 (alias QingHe) and 星澜汽车 and the source tieba; the posts are on bbs (imported).
+UNKNOWN_NAMES = {"brand:不存在": "青禾、星澜汽车", "source:nosuch": "tieba", 'brand:"QingHe Pro"': "青禾"}
+TIEBA = """
+[[sources]]
+name = "tieba"
+kind = "forum"
+spider = "feed"
+urls = ["http://127.0.0.1:9/feed.xml"]
+"""
 
 
 @pytest.fixture
@@ -82,6 +93,41 @@ def test_known_filter_values_still_filter(stored):
     assert search(stored, SearchRequest(q="region:广东"), TZ, NOW).hits == []
 
 
+@pytest.fixture
+def names(stored, write_settings):
+    return vocabulary(stored, load_settings(write_settings(TIEBA, url=stored.url)))
+
+
+@pytest.mark.parametrize("query", UNKNOWN_NAMES)
+def test_an_unknown_brand_or_source_is_an_error_naming_valid_ones_on_both_backends(stored, names, query):
+    page = search(stored, SearchRequest(q=f"青禾 {query}"), TZ, NOW, vocabulary=names)
+    assert page.message.startswith(f"{query.replace(chr(34), '')} 无效，可选") and "\n" not in page.message
+    assert UNKNOWN_NAMES[query] in page.message and not page.hits
+
+
+def test_a_brand_by_alias_or_traditional_form_and_a_stored_source_still_filter(stored, names):
+    def found(query: str) -> int:
+        page = search(stored, SearchRequest(q=query), TZ, NOW, vocabulary=names)
+        assert page.ok, page.message
+        return len(page.hits)
+
+    assert found("brand:青禾") == found("brand:QingHe") == found("brand:qinghe") == 7
+    assert found("brand:星瀾汽車") == 0  # 星澜汽车, written in traditional characters: known, and no posts yet
+    assert found("source:bbs") == 7  # imported, not configured: what is stored can be searched
+    assert found("source:tieba") == 0  # configured, not crawled yet: no error, nothing found
+    assert found("category:產品質量") == 7
+
+
+def test_a_brand_no_longer_configured_still_finds_its_stored_mentions(stored, names):
+    with stored.session() as session:
+        from storage.repo import get_or_create_source, upsert_mention
+
+        upsert_mention(session, get_or_create_source(session, "bbs", "forum"),
+                       mention("old", 1, brand="旧品牌", title="旧品牌的帖子"))
+    page = search(stored, SearchRequest(q="brand:旧品牌"), TZ, NOW, vocabulary=names)
+    assert [hit.mention.title for hit in page.hits] == ["旧品牌的帖子"]
+
+
 def test_a_per_page_beyond_the_cap_is_said_not_silently_cut(stored):
     page = search(stored, SearchRequest(q="青禾", per_page=100_000), TZ, NOW)
     assert page.request.per_page == MAX_PER_PAGE and len(page.hits) == 7
@@ -124,12 +170,15 @@ def settings_path(write_settings, sqlite_database):
     return str(write_settings(url=sqlite_database.url))
 
 
-@pytest.mark.parametrize("query", [*FAR_OFF, TOO_DEEP[0], *UNKNOWN_FILTERS])
-def test_cli_search_with_a_bad_query_is_one_line_and_exit_1(settings_path, capsys, query):
-    assert main(["--settings", settings_path, "search", "--", query]) == 1
+@pytest.mark.parametrize("query", [*FAR_OFF, TOO_DEEP[0], *UNKNOWN_FILTERS, *UNKNOWN_NAMES])
+@pytest.mark.parametrize("output", [[], ["--json"], ["--csv", "out.csv"]])
+def test_cli_search_with_a_bad_query_is_one_line_and_exit_1(settings_path, capsys, query, output, tmp_path,
+                                                            monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(["--settings", settings_path, "search", *output, "--", query]) == 1
     captured = capsys.readouterr()
     assert captured.err.startswith("yuqing: search: ") and captured.err.count("\n") == 1
-    assert captured.out == ""
+    assert captured.out == "" and not (tmp_path / "out.csv").exists()
 
 
 def test_cli_json_beyond_the_cap_says_so_on_stderr(settings_path, capsys):

@@ -1,8 +1,8 @@
 """Hostile input, class "settings": a settings.toml that makes no sense.
 
-Issue 14 items 4 (a huge duration was an OverflowError traceback on every command), 13 (zero intervals, an empty
-file, no brand), 5 (a database URL we do not support). Each must be one line on stderr naming the key, exit 2,
-before anything is created on disk.
+Issue 14 items 4 (a huge duration was an OverflowError traceback on every command), 6 (an enabled source's cookie
+variable named but unset), 13 (zero intervals, an empty file, no brand), 5 (a database URL we do not support). Each
+must be one line on stderr naming the key, exit 2, before anything is created on disk.
 """
 
 from __future__ import annotations
@@ -81,3 +81,37 @@ def test_an_unsupported_database_url_exits_2_naming_storage_url(write_settings, 
     status, err = run(write_settings(url=url), "search", "青禾")
     assert status == 2 and "storage.url" in one_line(err)
     assert "sqlite:///" in err and "postgresql://" in err
+
+
+# A closed port on loopback: were the check to fail, `crawl --force` would find nothing there, and never the internet.
+COOKIE_SOURCE = ('\n[[sources]]\nname = "weibo-search"\nkind = "social"\nspider = "weibo"\n'
+                 'base_url = "http://127.0.0.1:9"\ncookie_env = "YUQING_TEST_WEIBO_COOKIE"\nenabled = {enabled}\n')
+
+
+@pytest.mark.parametrize("command", [("status",), ("search", "青禾"), ("sources",)])
+def test_an_enabled_source_whose_cookie_variable_is_unset_exits_2_naming_key_and_variable(
+        write_settings, monkeypatch, tmp_path, command):
+    """Crawling logged out brings back a login wall or nothing, which looks like a quiet day."""
+    monkeypatch.delenv("YUQING_TEST_WEIBO_COOKIE", raising=False)
+    path = write_settings(COOKIE_SOURCE.format(enabled="true"))
+    status, err = run(path, *command)
+    assert status == 2 and "sources.weibo-search.cookie_env" in one_line(err)
+    assert "YUQING_TEST_WEIBO_COOKIE" in err and "not set" in err
+    assert not (tmp_path / "yuqing.db").exists()
+    monkeypatch.setenv("YUQING_TEST_WEIBO_COOKIE", "SUB=x")
+    assert run(path, *command)[0] == 0
+
+
+def test_a_disabled_sources_cookie_is_needed_only_when_it_is_forced_to_crawl(write_settings, monkeypatch):
+    monkeypatch.delenv("YUQING_TEST_WEIBO_COOKIE", raising=False)
+    path = write_settings(COOKIE_SOURCE.format(enabled="false"))
+    assert run(path, "status")[0] == 0
+    status, err = run(path, "crawl", "--force", "weibo-search")
+    assert status == 2 and "sources.weibo-search.cookie_env" in one_line(err) and "YUQING_TEST_WEIBO_COOKIE" in err
+
+
+def test_a_named_but_unset_redis_variable_means_local_crawls_not_an_error(write_settings, monkeypatch):
+    """settings.toml ships ``redis_url_env`` set and the variable unset: that is the one-machine default."""
+    monkeypatch.delenv("YUQING_TEST_REDIS_UNSET", raising=False)
+    path = write_settings('\n[crawl]\nredis_url_env = "YUQING_TEST_REDIS_UNSET"\n')
+    assert run(path, "status")[0] == 0

@@ -231,8 +231,8 @@ def test_a_post_another_crawler_stored_a_moment_ago_is_updated_not_lost(database
 
 
 def test_three_reviews_on_a_page_without_per_review_links_are_stored_as_three_mentions(database, write_settings):
-    from crawler.parsers import PARSERS
     from crawler.pipelines import run_pipeline
+    from crawler.sites.review.parser import PARSERS
     from tests.fixtures.sites import NOW, SHANGHAI
     from yuqing.config import load_settings
 

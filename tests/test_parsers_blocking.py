@@ -1,9 +1,16 @@
 import pytest
 
 from crawler.blocking import detect_block
+from crawler.sites import blocking_rule
 from tests.fixtures.sites import fixture
 
 WEIBO_API = "https://m.weibo.cn/api/container/getIndex?containerid=100103type%3D1%26q%3Dx&page=1"
+
+
+def detect(site: str, status: int, headers: dict, body: bytes, url: str) -> str | None:
+    """What the crawl's middleware asks: the site's registered rule (crawler/sites/<site>/blocking.py), then the
+    generic ones."""
+    return detect_block(blocking_rule(site), status, headers, body, url)
 
 
 @pytest.mark.parametrize(
@@ -69,7 +76,7 @@ WEIBO_API = "https://m.weibo.cn/api/container/getIndex?containerid=100103type%3D
     ],
 )
 def test_each_sites_blocking_answers_are_recognised(site, status, headers, body, url, expected):
-    reason = detect_block(site, status, headers, body, url)
+    reason = detect(site, status, headers, body, url)
     assert reason is not None and expected in reason
 
 
@@ -88,14 +95,14 @@ def test_each_sites_blocking_answers_are_recognised(site, status, headers, body,
     ],
 )
 def test_normal_pages_are_not_blocks(site, path, url):
-    assert detect_block(site, 200, {"Content-Type": "text/html"}, fixture(path), url) is None
+    assert detect(site, 200, {"Content-Type": "text/html"}, fixture(path), url) is None
 
 
 def test_block_phrases_are_found_in_gbk_pages_too():
     body = "<p>抱歉，您没有权限访问该版块</p>".encode("gbk")
-    assert detect_block("discuz", 200, {}, body, "https://bbs.example.cn/forum.php") is not None
+    assert detect("discuz", 200, {}, body, "https://bbs.example.cn/forum.php") is not None
 
 
 def test_only_the_head_of_a_huge_body_is_read():
     body = b"<html>" + b" " * (30 * 1024 * 1024) + "百度安全验证".encode()
-    assert detect_block("tieba", 200, {}, body, "https://tieba.baidu.com/f") is None
+    assert detect("tieba", 200, {}, body, "https://tieba.baidu.com/f") is None

@@ -4,10 +4,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from crawler.parsers import PARSERS, ParseError
+from crawler.parsers import ParseError
 from crawler.parsers.common import declared_encoding, decode_body, html_to_text, load_json, to_count
+from crawler.sites import parsers
 from tests.fixtures.sites import NOW, SHANGHAI, fixture
 from tests.fixtures.sites.build_gbk import gbk_pairs
+
+PARSERS = parsers()
 
 REVIEW_SELECTORS = {"item": "li", "title": "h3", "text": "p"}
 

@@ -2,8 +2,8 @@ from datetime import datetime
 
 import pytest
 
-from crawler.parsers import PARSERS, ParseError
-from crawler.parsers.dianping import reveal
+from crawler.parsers import ParseError
+from crawler.sites.dianping.parser import PARSERS, reveal
 from tests.fixtures.sites import NOW, SHANGHAI, fixture, run_parser
 
 SHOP_URL = "https://www.dianping.com/shop/k3mz5QpZ"

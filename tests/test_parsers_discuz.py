@@ -2,7 +2,8 @@ from datetime import datetime
 
 import pytest
 
-from crawler.parsers import PARSERS, ParseError
+from crawler.parsers import ParseError
+from crawler.sites.discuz.parser import PARSERS
 from tests.fixtures.sites import NOW, SHANGHAI, fixture, run_parser
 
 LIST_URL = "https://bbs.example.cn/forum.php?mod=forumdisplay&fid=36"

@@ -2,7 +2,8 @@ from datetime import datetime
 
 import pytest
 
-from crawler.parsers import PARSERS, ParseError
+from crawler.parsers import ParseError
+from crawler.sites.heimao.parser import PARSERS
 from tests.fixtures.sites import NOW, SHANGHAI, fixture, run_parser
 
 SEARCH_URL = "https://tousu.sina.com.cn/api/index/s?keywords=%E9%9D%92%E7%A6%BE&page_size=10&page=1"

@@ -11,9 +11,12 @@ import re
 
 import pytest
 
-from crawler.parsers import PARSERS, ParseError
+from crawler.parsers import ParseError
+from crawler.sites import parsers
 from tests.fixtures.sites import NOW, SHANGHAI, fixture, run_parser
 from tests.test_parsers_review import SELECTORS as REVIEW_SELECTORS
+
+PARSERS = parsers()
 
 # (parser, fixture in UTF-8, url, extra keyword arguments)
 HTML_PAGES = [

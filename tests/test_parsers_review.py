@@ -3,7 +3,7 @@ from datetime import datetime
 import pytest
 
 from crawler.parsers import ParseError
-from crawler.parsers.review import check_selectors
+from crawler.sites.review.parser import check_selectors
 from tests.fixtures.sites import SHANGHAI, run_parser
 
 URL = "https://koubei.example.cn/p/qinghe"

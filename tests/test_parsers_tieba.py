@@ -2,7 +2,8 @@ from datetime import datetime
 
 import pytest
 
-from crawler.parsers import PARSERS, ParseError
+from crawler.parsers import ParseError
+from crawler.sites.tieba.parser import PARSERS
 from tests.fixtures.sites import NOW, SHANGHAI, fixture, run_parser
 
 LIST_URL = "https://tieba.baidu.com/f?kw=%E9%9D%92%E7%A6%BE&ie=utf-8&pn=0"

@@ -84,7 +84,7 @@ def test_malformed_or_refused_search_pages_raise_a_clear_parse_error(path, messa
 
 
 def test_search_without_data_envelope_is_a_parse_error():
-    from crawler.parsers import PARSERS
+    from crawler.sites.weibo.parser import PARSERS
 
     with pytest.raises(ParseError, match="missing data"):
         PARSERS["weibo-search"](b'{"ok": 1}', SEARCH_URL, now=NOW, tz=SHANGHAI)
@@ -93,7 +93,7 @@ def test_search_without_data_envelope_is_a_parse_error():
 
 
 def test_cards_missing_fields_are_best_effort_not_a_crash():
-    from crawler.parsers import PARSERS
+    from crawler.sites.weibo.parser import PARSERS
 
     body = (
         b'{"ok":1,"data":{"cards":[{"card_type":9,"mblog":{"id":"1","user":null,"reposts_count":"x"}},'
@@ -121,7 +121,7 @@ def test_detail_page_gives_the_full_long_text_under_the_same_id():
 
 
 def test_detail_page_without_render_data_or_with_broken_script_is_a_parse_error():
-    from crawler.parsers import PARSERS
+    from crawler.sites.weibo.parser import PARSERS
 
     with pytest.raises(ParseError, match="no \\$render_data"):
         PARSERS["weibo-detail"](

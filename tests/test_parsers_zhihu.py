@@ -2,7 +2,8 @@ from datetime import datetime
 
 import pytest
 
-from crawler.parsers import PARSERS, ParseError
+from crawler.parsers import ParseError
+from crawler.sites.zhihu.parser import PARSERS
 from tests.fixtures.sites import NOW, SHANGHAI, run_parser
 
 URL = "https://www.zhihu.com/api/v4/search_v3?t=general&q=%E9%9D%92%E7%A6%BE&offset=0&limit=20"

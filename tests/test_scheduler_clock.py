@@ -14,7 +14,7 @@ import pytest
 from apscheduler.executors.debug import DebugExecutor
 from apscheduler.schedulers.base import BaseScheduler
 
-import scheduler
+import yuqing.daemon as scheduler_daemon
 from storage.db import Database
 from yuqing.config import load_settings
 
@@ -83,7 +83,7 @@ def clock(monkeypatch):
     for module in ("apscheduler.schedulers.base", "apscheduler.executors.base", "apscheduler.triggers.interval",
                    "apscheduler.triggers.date"):
         monkeypatch.setattr(f"{module}.datetime", ScriptedDatetime)
-    monkeypatch.setattr(scheduler, "system_clock", lambda: scripted.now)
+    monkeypatch.setattr(scheduler_daemon, "system_clock", lambda: scripted.now)
     return scripted
 
 
@@ -101,16 +101,17 @@ class Harness:
         self.crawl_log = tmp_path / "crawls.log"
         self.crawl_log.touch()
         self.evaluations = 0
-        self.daemon: scheduler.Daemon | None = None
+        self.daemon: scheduler_daemon.Daemon | None = None
 
-    def start(self, *sources: tuple[str, str, bool]) -> scheduler.Reconciliation:
+    def start(self, *sources: tuple[str, str, bool]) -> scheduler_daemon.Reconciliation:
         path = self.write_settings(SOURCES.format(sources=sources_toml(*sources)))
         settings = load_settings(path)
         db = Database(settings.storage.url)
         db.upgrade()
         log = str(self.crawl_log)
-        self.daemon = scheduler.Daemon(settings, path, db, clock=lambda: self.clock.now,
-                                       crawl_argv=lambda _path, name: [sys.executable, "-c", NOTE_CRAWL, log, name])
+        self.daemon = scheduler_daemon.Daemon(
+            settings, path, db, clock=lambda: self.clock.now,
+            crawl_argv=lambda _path, name: [sys.executable, "-c", NOTE_CRAWL, log, name])
         self.daemon.evaluate = self._count_evaluation
         self.daemon.deliver = lambda: None
         return self.daemon.start(ManualScheduler, {"default": DebugExecutor(), "crawl": DebugExecutor()})
@@ -216,3 +217,26 @@ def test_jobs_are_stored_by_reference_so_a_new_process_can_load_them(harness):
     assert refs["crawl:weibo"] == "scheduler:crawl_source"
     assert refs["alerts:evaluate"] == "scheduler:evaluate_alerts"
     assert refs["storage:retention"] == "scheduler:clean_up"
+
+
+def test_every_stored_job_reference_resolves_through_scheduler_py_to_the_daemons_own_function(harness):
+    from apscheduler.util import ref_to_obj
+
+    harness.start(("weibo", "10m", True))
+    settings = harness.daemon.settings
+    for spec in [*scheduler_daemon.desired_jobs(settings).values(),
+                 *scheduler_daemon.desired_jobs(settings, fleet=True).values()]:
+        module, _, name = spec.func.partition(":")
+        assert module == "scheduler"
+        assert ref_to_obj(spec.func) is getattr(scheduler_daemon, name), spec.id
+
+
+def test_scheduler_py_stays_a_thin_entry_point_so_the_layering_contract_covers_the_daemon():
+    import ast
+    from pathlib import Path
+
+    tree = ast.parse((Path(__file__).parents[1] / "scheduler.py").read_text(encoding="utf-8"))
+    imported = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+    imported |= {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+    assert imported == {"sys", "yuqing.daemon", "yuqing.cli"}
+    assert not [node for node in ast.walk(tree) if isinstance(node, ast.FunctionDef | ast.ClassDef)]

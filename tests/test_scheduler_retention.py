@@ -6,10 +6,10 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
-from scheduler import Daemon
 from storage.models import Mention
 from storage.repo import get_or_create_source, upsert_mention
 from yuqing.config import load_settings
+from yuqing.daemon import Daemon
 
 
 def test_clean_up_deletes_only_mentions_published_before_the_retention_window(write_settings):

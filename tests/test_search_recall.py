@@ -290,7 +290,8 @@ def test_postgres_fold_is_the_python_fold_for_every_traditional_character(postgr
     db.upgrade()
     traditional, _ = simplified_pairs()
     # Texts with no traditional character take the function's short way, the others its translation.
-    samples = [traditional, traditional[::-1] + " SU7 小米", "品質問題，退款SU7", "没有繁体字的句子 OTA", "", "乾隆 顯著 著名"]
+    samples = [traditional, traditional[::-1] + " SU7 小米", "品質問題，退款SU7", "没有繁体字的句子 OTA", "",
+               "乾隆 顯著 著名"]
     with db.engine.connect() as connection:
         for sample in samples:
             assert connection.execute(select(func.yuqing_fold(sample))).scalar() == fold(sample), sample[:20]

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from crawler.sites.review.demo import SELECTORS
 from demo.server import DemoServer
-from demo.sites.review import SELECTORS
 from demo.world import DemoPost
 from storage.db import Database
 from storage.models import Mention, Source

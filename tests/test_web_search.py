@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import os
+import sqlite3
 import threading
 import time
 from datetime import UTC, datetime, timedelta
@@ -12,6 +13,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from search import service
 from storage.db import Database
 from storage.repo import get_or_create_source, upsert_mention
 from tests.conftest import ROOT, unavailable
@@ -89,12 +91,49 @@ def test_filters_paging_and_api_agree(site):
 
 def test_csv_export_has_every_match_and_a_bom(site):
     settings, db = site
+    assert settings.web.export_limit is None  # no cap unless an operator sets one
     client = TestClient(create_app(settings, db))
     response = client.get("/export.csv", params={"q": "小米", "sentiment": "neg"})
     assert response.status_code == 200 and "attachment" in response.headers["content-disposition"]
-    assert response.content.startswith(b"\xef\xbb\xbf")
+    assert response.content.startswith(b"\xef\xbb\xbf") and "x-yuqing-export-limit" not in response.headers
     rows = list(csv.reader(response.content.decode("utf-8-sig").splitlines()))
     assert len(rows) == 1 + 6
+    assert 'id="export-limit"' not in client.get("/", params={"q": "小米"}).text
+
+
+def test_an_export_cut_by_the_operators_limit_says_so_on_the_page_in_a_header_and_in_the_file(site, write_settings):
+    _, db = site
+    settings = load_settings(write_settings(WEB + "export_limit = 6\n"))
+    client = TestClient(create_app(settings, db))
+
+    def exported(**params) -> list[list[str]]:
+        response = client.get("/export.csv", params=params)
+        assert response.headers["x-yuqing-export-limit"] == "6"
+        return list(csv.reader(response.content.decode("utf-8-sig").splitlines()))
+
+    assert "导出最多 6 条" in client.get("/", params={"q": "小米"}).text
+    cut = exported(q="小米")  # 13 matches
+    assert len(cut) == 1 + 6 + 1 and cut[-1][0].startswith("已达导出上限 6 条（[web] export_limit）")
+    whole = exported(q="小米", sentiment="neg")  # exactly 6: nothing left out, nothing to say
+    assert len(whole) == 1 + 6 and not whole[-1][0].startswith("已达")
+
+
+def test_an_export_being_downloaded_holds_no_lock_that_a_crawl_would_wait_for(site, monkeypatch):
+    """On SQLite every transaction takes the write lock: an export reading in one transaction for as long as the
+    browser takes to download would make every crawl wait, then fail with "database is locked"."""
+    settings, db = site
+    monkeypatch.setattr(service, "EXPORT_BATCH", 4)
+    mentions = service.iter_matches(db, service.parse("", settings.tz))
+    exported = [next(mentions)]  # the download has begun; the reader is slow
+    crawl = sqlite3.connect(db.engine.url.database, timeout=0.2, isolation_level=None)
+    crawl.execute("BEGIN IMMEDIATE")
+    crawl.execute("UPDATE mentions SET title = '改过' WHERE external_id = 'p12'")
+    crawl.execute("DELETE FROM mentions WHERE external_id = 'p11'")
+    crawl.execute("COMMIT")
+    crawl.close()
+    exported += list(mentions)
+    titles = [m.title for m in exported]
+    assert len(exported) == 14 - 1 and "改过" in titles and "小米汽车第11帖" not in titles
 
 
 def test_off_loopback_every_request_needs_the_token(site, monkeypatch):
@@ -185,6 +224,7 @@ def test_in_chromium_search_filter_page_and_export(served, tmp_path):
             download_info.value.save_as(target)
             rows = list(csv.reader(Path(target).read_bytes().decode("utf-8-sig").splitlines()))
             assert rows[0][0] == "时间" and len(rows) == 1 + 6
+            assert page.locator("#export-limit").count() == 0
         finally:
             browser.close()
     assert dialogs == []

@@ -21,7 +21,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from search.export import csv_chunks
 from search.labels import KIND_NAMES, LABEL_NAMES
 from search.query import QueryError
-from search.service import daily_volume, iter_matches, parse, record, safe_url, search
+from search.service import daily_volume, iter_matches, parse, record, safe_url, search, vocabulary
 from web.chart import volume_svg
 from web.config import is_loopback
 from web.csrf import SESSION_COOKIE, Csrf
@@ -60,6 +60,7 @@ def create_app(settings: Settings, db: Database, *, host: str = "127.0.0.1") -> 
     templates = Jinja2Templates(env=environment)
     tz = settings.tz
     csrf = Csrf()
+    names = vocabulary(db, settings)
 
     @app.middleware("http")
     async def session(request: Request, call_next):
@@ -93,15 +94,16 @@ def create_app(settings: Settings, db: Database, *, host: str = "127.0.0.1") -> 
     @app.get("/", response_class=HTMLResponse)
     def search_page(request: Request):
         form = form_of(request)
-        page = search(db, form.search_request(), tz)
+        page = search(db, form.search_request(), tz, vocabulary=names)
         chart = None
         if page.ok:
-            query = parse(form.effective_query(), tz)
+            query = parse(form.effective_query(), tz, vocabulary=names)
             chart = volume_svg(daily_volume(db, query, tz, days=settings.web.chart_days))
         return templates.TemplateResponse(request, "search.html", {
             "form": form, "page": page, "chart": chart, "tz": tz, "labels": LABEL_NAMES,
             "brands": [b.name for b in settings.brands], "alerts": active_alerts(db, tz),
             "safe_url": safe_url, "page_link": form.link, "export_link": "/export.csv?" + form.query_string(),
+            "export_limit": settings.web.export_limit,
             "kinds": KIND_NAMES, "sentiments": SENTIMENT_CHOICES, "grades": GRADE_CHOICES,
             "sinces": SINCE_CHOICES, "sorts": SORT_CHOICES,
         }, status_code=200 if page.ok else 400)
@@ -110,20 +112,26 @@ def create_app(settings: Settings, db: Database, *, host: str = "127.0.0.1") -> 
 
     @app.get("/export.csv")
     def export(request: Request):
+        """Every match, streamed; only an operator's ``[web] export_limit`` cuts it, and then the page, a header
+        and the file's last row say so."""
         form = form_of(request)
         try:
-            query = parse(form.effective_query(), tz)
+            query = parse(form.effective_query(), tz, vocabulary=names)
         except QueryError as exc:
             return Response(f"查询有误：{exc}", status_code=400, media_type="text/plain; charset=utf-8")
-        mentions = iter_matches(db, query, form.sort, form.dedupe, limit=settings.web.export_limit)
+        limit = settings.web.export_limit
+        mentions = iter_matches(db, query, form.sort, form.dedupe, limit=None if limit is None else limit + 1)
         filename = f"yuqing-{datetime.now(UTC).astimezone(tz):%Y%m%d-%H%M}.csv"
-        return StreamingResponse(csv_chunks(mentions, tz), media_type="text/csv; charset=utf-8", headers={
-            "Content-Disposition": f"attachment; filename={filename}; filename*=UTF-8''{quote(filename)}"})
+        headers = {"Content-Disposition": f"attachment; filename={filename}; filename*=UTF-8''{quote(filename)}"}
+        if limit is not None:
+            headers["X-Yuqing-Export-Limit"] = str(limit)
+        chunks = csv_chunks(mentions, tz, limit=limit, setting="[web] export_limit")
+        return StreamingResponse(chunks, media_type="text/csv; charset=utf-8", headers=headers)
 
     @app.get("/api/search")
     def api_search(request: Request):
         form = form_of(request)
-        page = search(db, form.search_request(), tz)
+        page = search(db, form.search_request(), tz, vocabulary=names)
         body = {"query": form.effective_query(), "page": page.request.page, "per_page": page.request.per_page,
                 "sort": page.request.sort, "dedupe": page.request.dedupe, "has_next": page.has_next,
                 "notes": list(page.notes), "results": [record(hit, tz) for hit in page.hits]}
@@ -135,7 +143,7 @@ def create_app(settings: Settings, db: Database, *, host: str = "127.0.0.1") -> 
     def api_volume(request: Request):
         form = form_of(request)
         try:
-            query = parse(form.effective_query(), tz)
+            query = parse(form.effective_query(), tz, vocabulary=names)
         except QueryError as exc:
             return JSONResponse({"error": str(exc)}, status_code=400)
         days = daily_volume(db, query, tz, days=settings.web.chart_days)

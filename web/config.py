@@ -18,7 +18,9 @@ class WebSettings(Section):
     token_env: str = "YUQING_WEB_TOKEN"
     per_page: int = Field(default=20, ge=1, le=200)
     chart_days: int = Field(default=30, ge=1, le=92)
-    export_limit: int = Field(default=100_000, ge=1, le=1_000_000)
+    # Unset, the CSV export has every match: a report on "all complaints this quarter" must not stop at a round
+    # number. An operator may cap it (a small server, a slow link); the page and the file then say so.
+    export_limit: int | None = Field(default=None, ge=1)
     # The address people open the pages at (https://yuqing.example.com behind a proxy): emails and robot cards
     # link their alert there. Unset: notifications carry no link, as a link to 127.0.0.1 would lead nowhere.
     public_url: str | None = None

@@ -7,6 +7,7 @@ form's CSRF token; after it, the browser is sent back to the page (303), so a re
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlencode
 
@@ -74,36 +75,41 @@ def register(app: FastAPI, settings, db, csrf: Csrf) -> None:
     def alert_page(request: Request, alert_id: int):
         return detail_page(request, alert_id)
 
-    @app.post("/alerts/{alert_id:int}/ack")
-    async def ack(request: Request, alert_id: int):
+    async def act(request: Request, alert_id: int, done: str, action: Callable[[dict[str, str]], None],
+                  refused: int) -> Response:
+        """An alert page's button: the form checked (or refused), the action, then back to the page (303); an action
+        the alert's state refuses shows the page again with the reason and ``refused`` as the status."""
         fields = await form(request)
         if isinstance(fields, Response):
             return fields
         try:
-            acknowledge(db, alert_id, fields.get("by", "").strip()[:100] or None, datetime.now(UTC))
+            action(fields)
         except ActionError as exc:
-            return detail_page(request, alert_id, error=str(exc), status=409)
-        return _back(alert_path(alert_id), "ack")
+            return detail_page(request, alert_id, error=str(exc), status=refused)
+        return _back(alert_path(alert_id), done)
+
+    @app.post("/alerts/{alert_id:int}/ack")
+    async def ack(request: Request, alert_id: int):
+        def acknowledge_it(fields: dict[str, str]) -> None:
+            acknowledge(db, alert_id, _by(fields), datetime.now(UTC))
+
+        return await act(request, alert_id, "ack", acknowledge_it, refused=409)
 
     @app.post("/alerts/{alert_id:int}/silence")
     async def silence_alert(request: Request, alert_id: int):
-        fields = await form(request)
-        if isinstance(fields, Response):
-            return fields
-        detail = alert_detail(db, settings, alert_id)
-        if detail is None or detail.alert.kind != "brand":
-            return _plain(f"没有编号为 #{alert_id} 的品牌预警", 404)
-        choice = fields.get("duration", "")
-        try:
+        def silence_it(fields: dict[str, str]) -> None:
+            detail = alert_detail(db, settings, alert_id)
+            if detail is None or detail.alert.kind != "brand":  # none: the page says so, with a 404
+                raise ActionError(f"预警 #{alert_id} 不是品牌预警，不能静默 (only brand alerts can be silenced)")
+            choice = fields.get("duration", "")
             if choice not in SILENCE_CHOICES:
                 raise ActionError("请选择静默时长 (choose how long)")
             scope = detail.alert.scope if fields.get("only_scope") and detail.alert.scope != "全部" else None
             silence(db, brand=detail.alert.subject, scope=scope, duration=parse_duration(choice),
-                    reason=fields.get("reason", "")[:500], by=fields.get("by", "").strip()[:100] or None,
-                    now=datetime.now(UTC), known_brands=set(brands))
-        except ActionError as exc:
-            return detail_page(request, alert_id, error=str(exc), status=400)
-        return _back(alert_path(alert_id), "silence")
+                    reason=fields.get("reason", "")[:500], by=_by(fields), now=datetime.now(UTC),
+                    known_brands=set(brands))
+
+        return await act(request, alert_id, "silence", silence_it, refused=400)
 
     @app.post("/silences/{silence_id:int}/end")
     async def unsilence(request: Request, silence_id: int):
@@ -137,6 +143,11 @@ def register(app: FastAPI, settings, db, csrf: Csrf) -> None:
         search_query = urlencode({"q": "", "brand": brand, "since": period if period in PERIODS else "7d"})
         return page(request, "overview.html", nav="overview", brands=brands, periods=PERIODS,
                     search_query=search_query, **overview_context(overview, tz))
+
+
+def _by(fields: dict[str, str]) -> str | None:
+    """Who pressed the button, as they typed it (optional)."""
+    return fields.get("by", "").strip()[:100] or None
 
 
 def _back(path: str, done: str) -> RedirectResponse:

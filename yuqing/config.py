@@ -105,6 +105,13 @@ class SourceSettings(Section):
     def cookie(self) -> str | None:
         return os.environ.get(self.cookie_env) if self.cookie_env else None
 
+    def missing_secrets(self, environ: Mapping[str, str]) -> list[tuple[str, str | None]]:
+        """The cookie named but not set: the crawl would go out logged out and bring back a login wall or
+        nothing, looking like a quiet day."""
+        if self.cookie_env and not environ.get(self.cookie_env):
+            return [(f"sources.{self.name}.cookie_env", self.cookie_env)]
+        return []
+
     @model_validator(mode="after")
     def _crawlable(self) -> SourceSettings:
         """What would only fail when the crawl starts fails here: the spider, its required keys, the addresses."""
@@ -119,14 +126,7 @@ class SourceSettings(Section):
         for url in [*self.urls, *([self.base_url] if self.base_url else [])]:
             if not re.match(r"^https?://[^/\s]+", url):
                 raise ValueError(f"{url!r} is not an http(s) address")
-        if self.spider == "review":
-            from crawler.parsers import ParseError
-            from crawler.parsers.review import check_selectors
-
-            try:
-                check_selectors(self.selectors)
-            except ParseError as exc:
-                raise ValueError(f"selectors: {exc}") from None
+        site.check_source(self)
         return self
 
 
@@ -311,7 +311,12 @@ def load_settings(path: str | os.PathLike[str]) -> Settings:
 
 def check_secrets(settings: Settings, path: Path, environ: Mapping[str, str] = os.environ) -> None:
     """Every secret the settings need must be in the environment now, at start-up: a missing SMTP password found
-    at the first alert would be retried for ever as if the server were down."""
+    at the first alert would be retried for ever as if the server were down.
+
+    A disabled source's cookie is not needed until ``yuqing crawl --force`` asks for it (that command checks it).
+    ``[crawl] redis_url_env`` is no secret that must be there: unset, crawls run locally, as settings.toml says;
+    the fleet roles, which need it, refuse to start without it."""
+    sources = [missing for source in settings.sources if source.enabled for missing in source.missing_secrets(environ)]
     for key, variable in (*settings.storage.missing_secrets(environ), *settings.mail.missing_secrets(environ),
-                          *missing_robot_secrets(settings.robots, environ)):
+                          *missing_robot_secrets(settings.robots, environ), *sources):
         raise SettingsError(f"{path}: {key}: environment variable {variable or '(none named)'} is not set")

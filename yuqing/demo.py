@@ -38,7 +38,7 @@ from demo.robots import Robot, RobotServer
 from demo.scenario import DURATION, QUIET_DAYS, Scenario, build
 from demo.server import DemoServer
 from demo.world import World
-from scheduler import CrawlOutcome, Daemon
+from yuqing.daemon import CrawlOutcome, Daemon
 
 if TYPE_CHECKING:  # annotations only: nothing here runs an import up to the CLI layer
     from storage.db import Database
@@ -58,27 +58,11 @@ FINAL_ROUND_LIMIT = 120.0
 
 def available_spiders() -> set[str]:
     """Every registered site: the demo plays each one, so a site without its demo renderer fails here, at start."""
-    from crawler.sites import SITES, verify
+    from crawler.sites import SITES, verify, verify_demo
 
     verify()
-    verify_demo_renderers()
+    verify_demo()
     return set(SITES)
-
-
-def verify_demo_renderers() -> None:
-    """Each registered site's demo renderer is served and has routes (``crawler.sites.RegistryError`` if not)."""
-    from crawler.sites import SITES, RegistryError
-    from demo.sites import SITE_MODULES
-
-    for entry in SITES.values():
-        if entry.demo not in SITE_MODULES:
-            raise RegistryError(f"site {entry.name!r}: demo renderer {entry.demo} is not in demo.sites.SITE_MODULES")
-        try:
-            routes = importlib.import_module(entry.demo).ROUTES
-        except (ImportError, AttributeError) as exc:
-            raise RegistryError(f"site {entry.name!r}: demo renderer {entry.demo} has no ROUTES ({exc})") from None
-        if not routes:
-            raise RegistryError(f"site {entry.name!r}: demo renderer {entry.demo} serves no route")
 
 
 def write_settings(workdir: Path, base_url: str, spiders: set[str], *, robots: bool = False) -> Path:

@@ -1,8 +1,9 @@
-"""Site parsers: pure functions from a saved response body to mentions, one module per site.
+"""What every site parser is: a pure function from a saved response body to mentions.
 
 Every parser is ``parse(body, url, *, now, tz, selectors=None) -> list[MentionItem]`` and raises
 :class:`ParseError` (with a message naming the page and the problem) when the body is not what it reads. They
-know nothing of requests, retries or storage, so tests run them on fixture files in milliseconds.
+know nothing of requests, retries or storage, so tests run them on fixture files in milliseconds. Each site's
+parsers live in its folder (``crawler/sites/<site>/parser.py``); ``crawler.parsers.common`` holds what they share.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from crawler.items import MentionItem
-from crawler.parsers import dianping, discuz, feed, heimao, review, tieba, weibo, zhihu
 from crawler.parsers.common import ParseError
 
 
@@ -22,20 +22,4 @@ class Parser(Protocol):
     ) -> list[MentionItem]: ...
 
 
-PARSERS: dict[str, Parser] = {
-    "feed": feed.parse,
-    "weibo-search": weibo.parse_search,
-    "weibo-detail": weibo.parse_detail,
-    "tieba-list": tieba.parse_list,
-    "tieba-thread": tieba.parse_thread,
-    "tieba-search": tieba.parse_search,
-    "heimao": heimao.parse,
-    "heimao-detail": heimao.parse_detail,
-    "discuz-list": discuz.parse_list,
-    "discuz-thread": discuz.parse_thread,
-    "dianping": dianping.parse,
-    "zhihu": zhihu.parse,
-    "review": review.parse,
-}
-
-__all__ = ["PARSERS", "ParseError", "Parser"]
+__all__ = ["ParseError", "Parser"]

@@ -1,1 +1,4 @@
-"""One spider per site; which spider a source's ``spider`` key names is the site registry's (``crawler.sites``)."""
+"""What every site spider shares: the source it crawls, the parser call, paging (``base``, ``paged``).
+
+Each site's own spider is ``crawler/sites/<site>/spider.py``.
+"""

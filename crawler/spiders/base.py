@@ -9,12 +9,15 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.spidermiddlewares.httperror import HttpError
 
 from crawler.items import MentionItem
+from crawler.parsers import ParseError, Parser
 
 
 class SourceSpider(scrapy.Spider):
     """A spider bound to one ``[[sources]]`` entry. Subclasses decide which requests to send; parsing is pure."""
 
     site = "generic"
+    # The site's parsers by name (its ``parser.PARSERS``): a spider calls them by name through ``parse_page``.
+    parsers: dict[str, Parser] = {}
 
     def __init__(self, source, settings, **kwargs) -> None:
         super().__init__(name=source.name, **kwargs)
@@ -48,10 +51,8 @@ class SourceSpider(scrapy.Spider):
 
     def parse_page(self, parser: str, response, **kwargs) -> list[MentionItem]:
         """Run a site parser on a response; a malformed page is one clear error, and the crawl goes on."""
-        from crawler.parsers import PARSERS, ParseError
-
         try:
-            mentions = PARSERS[parser](response.body, response.url, now=self.now, tz=self.tz,
+            mentions = self.parsers[parser](response.body, response.url, now=self.now, tz=self.tz,
                                        selectors=self.source.selectors or None, **kwargs)
         except ParseError as exc:
             self.error(f"{self.source.name}: cannot parse {response.url}: {exc}")

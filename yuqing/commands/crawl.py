@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime
 
 from yuqing.cli import UserError
@@ -24,6 +25,8 @@ def crawl_command(args, context) -> int:
     source = settings.source(args.source)
     if not source.enabled and not args.force:
         raise UserError(f"source {source.name!r} is disabled in {context.settings_path} (use --force)")
+    for key, variable in source.missing_secrets(os.environ):  # start-up checked the enabled sources only
+        raise UserError(f"{context.settings_path}: {key}: environment variable {variable} is not set", status=2)
     if settings.crawl.redis_url:
         # Crawls sharing a scrapy-redis queue are meant to run side by side; its duplicate filter keeps them apart.
         return _crawl(context, settings, source, args.force)

@@ -12,16 +12,17 @@ from yuqing.cli import UserError
 
 
 def register(commands) -> None:
-    from crawler.parsers import PARSERS
+    from crawler.sites import parsers
 
+    names = list(parsers())
     parse = commands.add_parser(
         "parse",
         help="用站点解析器解析保存的页面，输出 JSON 行 (run a site parser on a saved page)",
         description="用站点解析器解析一个保存下来的页面，每条提及输出一行 JSON。解析器："
-        + "、".join(PARSERS),
+        + "、".join(names),
     )
     parse.add_argument(
-        "parser", metavar="NAME", choices=sorted(PARSERS), help="解析器名，如 weibo-search、tieba-list"
+        "parser", metavar="NAME", choices=sorted(names), help="解析器名，如 weibo-search、tieba-list"
     )
     parse.add_argument(
         "file", metavar="FILE", help="保存的页面或 JSON 文件，- 表示标准输入 (saved page; - for stdin)"
@@ -41,7 +42,8 @@ def register(commands) -> None:
 
 
 def parse_command(args, context) -> int:
-    from crawler.parsers import PARSERS, ParseError
+    from crawler.parsers import ParseError
+    from crawler.sites import parsers
 
     try:
         tz = ZoneInfo(args.tz)
@@ -50,7 +52,7 @@ def parse_command(args, context) -> int:
     body = _read(args.file)
     url = args.url or (Path(args.file).resolve().as_uri() if args.file != "-" else "file:///dev/stdin")
     try:
-        mentions = PARSERS[args.parser](
+        mentions = parsers()[args.parser](
             body, url, now=datetime.now(UTC).astimezone(tz), tz=tz, selectors=_selectors(args.selector)
         )
     except ParseError as exc:

@@ -29,7 +29,7 @@ def register(commands) -> None:
 
 
 def run_command(args, context) -> int:
-    from scheduler import Daemon
+    from yuqing.daemon import Daemon
 
     settings = context.settings
     if not any(source.enabled for source in settings.sources):
@@ -141,7 +141,7 @@ def next_runs(db) -> dict[str, datetime | None]:
     from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
     from sqlalchemy import inspect
 
-    from scheduler import JOBSTORE_TABLE
+    from yuqing.daemon import JOBSTORE_TABLE
 
     if not inspect(db.engine).has_table(JOBSTORE_TABLE):
         return {}
@@ -180,8 +180,8 @@ def status_command(args, context) -> int:
     from alerts.models import Alert
     from alerts.state import FIRING, PENDING, STATE_NAMES
     from delivery.models import OutboxMessage
-    from scheduler import CRAWL_PREFIX, desired_jobs
     from storage.models import Mention, Source
+    from yuqing.daemon import CRAWL_PREFIX, desired_jobs
 
     settings, db, tz = context.settings, context.db, context.settings.tz
     now = datetime.now(UTC)

@@ -9,8 +9,6 @@ import sys
 from yuqing.cli import UserError
 from yuqing.terminal import printable
 
-MAX_EXPORT = 100_000
-
 
 def register(commands) -> None:
     search = commands.add_parser(
@@ -20,7 +18,7 @@ def register(commands) -> None:
                     "（日期或 7d、24h）。")
     search.add_argument("query", nargs="*", help='例如 青禾 内胆 -广告 sentiment:neg since:7d')
     search.add_argument("--limit", type=int, default=None,
-                        help="每页条数 (default 20); 与 --csv 一起时为导出上限 (export cap)")
+                        help="每页条数 (default 20); 与 --csv 一起时为导出上限 (export cap; default: every match)")
     search.add_argument("--page", type=int, default=1, help="第几页 (page number, default 1)")
     search.add_argument("--sort", choices=("time", "relevance"), default="time", help="按时间或相关度排序")
     search.add_argument("--dedupe", action="store_true", help="同一事件只显示一条 (one result per story)")
@@ -31,14 +29,15 @@ def register(commands) -> None:
 
 
 def search_command(args, context) -> int:
-    from search.service import SearchRequest, parse, record, search
+    from search.service import SearchRequest, record, search, vocabulary
 
     settings = context.settings
     text = " ".join(args.query)
     if args.csv:
-        return _export(args, context, parse, text)
+        return _export(args, context, text)
     page = search(context.db, SearchRequest(q=text, sort=args.sort, dedupe=args.dedupe, page=args.page,
-                                            per_page=args.limit or 20), settings.tz)
+                                            per_page=args.limit or 20), settings.tz,
+                  vocabulary=vocabulary(context.db, settings))
     if page.message:
         raise UserError(f"search: {page.message}")
     for note in page.notes:
@@ -80,17 +79,17 @@ def _line(hit, tz, colour: bool) -> str:
             f"  {printable(mention.url)}")
 
 
-def _export(args, context, parse, text: str) -> int:
+def _export(args, context, text: str) -> int:
     from search.export import csv_chunks
     from search.query import QueryError
-    from search.service import iter_matches
+    from search.service import iter_matches, parse, vocabulary
 
     settings = context.settings
     try:
-        query = parse(text, settings.tz)
+        query = parse(text, settings.tz, vocabulary=vocabulary(context.db, settings))
     except QueryError as exc:
         raise UserError(f"search: {exc}") from None
-    limit = min(args.limit or MAX_EXPORT, MAX_EXPORT)
+    limit = args.limit or None
     count = 0
 
     def counted(mentions):
@@ -106,6 +105,6 @@ def _export(args, context, parse, text: str) -> int:
                 handle.write(chunk)
     except OSError as exc:
         raise UserError(f"search: cannot write {args.csv}: {exc.strerror}") from None
-    capped = f"（上限 {limit} 条）" if count >= limit else ""
+    capped = f"（--limit {limit} 条为止）" if limit is not None and count >= limit else ""
     print(f"已导出 {count} 条到 {args.csv}{capped}", file=sys.stderr)
     return 0

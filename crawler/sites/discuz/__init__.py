@@ -1,0 +1,1 @@
+"""Discuz! X3 boards: thread lists and threads, GBK or UTF-8."""

@@ -1,0 +1,1 @@
+"""News feeds (RSS 2.0 and Atom)."""

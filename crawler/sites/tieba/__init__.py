@@ -1,0 +1,1 @@
+"""Baidu Tieba (tieba.baidu.com): forum lists, threads and keyword search, GBK."""

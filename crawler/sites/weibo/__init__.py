@@ -1,0 +1,1 @@
+"""Weibo (m.weibo.cn): keyword search through the mobile API, long posts from their detail page."""

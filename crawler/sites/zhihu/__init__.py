@@ -1,0 +1,1 @@
+"""Zhihu (www.zhihu.com): search for answers, articles and videos."""
