@@ -29,12 +29,15 @@ bench-alerts: $(STAMP)
 	$(BIN)/python -m bench.alerts
 
 # Rebuilds nlp/models/sentiment.marshal.gz, category.marshal.gz and MODEL_CARD.md from ../shared/data/sentiment/ (deterministic).
+# MODEL_EXTRA: further labeled files outside the project to train on (the shipped model's: nlp/train/README.md).
+MODEL_EXTRA ?=
+EXTRA_ARGS := $(foreach file,$(MODEL_EXTRA),--extra $(file))
 .PHONY: model
 model: $(STAMP)
-	$(BIN)/python -m nlp.train
+	$(BIN)/python -m nlp.train $(EXTRA_ARGS)
 
 bench-nlp: $(STAMP)
-	$(BIN)/python -m bench.nlp
+	$(BIN)/python -m bench.nlp $(EXTRA_ARGS)
 
 bench-search: $(STAMP)
 	$(BIN)/python -m bench.search

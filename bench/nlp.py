@@ -1,6 +1,7 @@
 """Benchmark of the NLP stage: out-of-domain accuracy, in-domain accuracy, complaint categories, speed.
 
-    .venv/bin/python -m bench.nlp [--data-dir DIR] [--unseen-dir DIR] [--card] [--snownlp-sample 300] [--only speed]
+    .venv/bin/python -m bench.nlp [--data-dir DIR] [--extra FILE] [--folds 蒙牛,书籍,weibo] [--jobs 2]
+                                  [--card] [--unseen-dir DIR] [--snownlp-sample 300] [--only speed]
 
 Out of domain (what counts for a brand in a trade we have no data for): leave one trade out at a time (each
 shopping category and the food-delivery reviews), train the recipe on the rest, score the trade left out;
@@ -21,9 +22,11 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import multiprocessing
 import random
 import time
 from collections.abc import Callable, Sequence
+from contextlib import nullcontext
 from pathlib import Path
 
 import jieba
@@ -42,6 +45,7 @@ from nlp.train import (
     MODEL_CARD_PATH,
     OUT_OF_DOMAIN_END,
     OUT_OF_DOMAIN_START,
+    extra_corpus,
     load_corpus,
     text_probability,
 )
@@ -89,29 +93,61 @@ def _model_scores(model: SentimentModel, test: Sequence[Example]) -> list[bool]:
 
 
 def leave_one_domain_out(
-    examples: Sequence[Example], recipes: Sequence[str], folds: Sequence[str] = ()
+    examples: Sequence[Example],
+    recipes: Sequence[str],
+    folds: Sequence[str] = (),
+    always: Sequence[Example] = (),
+    jobs: int = 1,
 ) -> dict[str, dict[str, dict]]:
-    """{recipe: {held-out trade: scores}}; the Weibo row is trained on reviews only and scored without emoticons."""
+    """{recipe: {held-out trade: scores}}; the Weibo row is trained on reviews (and ``always``, sets that are
+    never held out) only and scored without emoticons. ``jobs`` folds train at once, in forked processes."""
     domains = sorted({e.domain for e in examples if e.domain != WEIBO}, key=lambda d: (d != "waimai", d))
     results: dict[str, dict[str, dict]] = {recipe: {} for recipe in recipes}
-    for held_out in folds or [*domains, WEIBO]:
-        train = [e for e in examples if e.domain not in (held_out, WEIBO)]
-        if held_out == WEIBO:
-            test = [_without_emoticons(e) for e in examples if e.domain == WEIBO]
-        else:
-            test = [e for e in examples if e.domain == held_out]
-        gold = [e.positive for e in test]
-        started = time.perf_counter()
-        for recipe in recipes:
-            if recipe == RECIPES[0]:
-                predicted = _floor_scores(train, test)
-            else:
-                predicted = _model_scores(train_model(train, linear_layer=recipe == RECIPES[2]), test)
-            results[recipe][held_out] = binary_scores(predicted, gold) | {"rows": len(test)}
-        accuracies = ", ".join(f"{r.split(':')[0]} {results[r][held_out]['accuracy']:.3f}" for r in recipes)
-        print(f"  held out {held_out}: {len(test):,} rows, {accuracies} ({time.perf_counter() - started:.0f} s)",
-              flush=True)
+    _FOLD_INPUT.update(examples=examples, recipes=recipes, always=always)
+    folds = folds or [*domains, WEIBO]
+    with multiprocessing.get_context("fork").Pool(jobs) if jobs > 1 else nullcontext() as pool:
+        for held_out, scores, seconds in (pool.imap if pool else map)(_fold, folds):
+            for recipe in recipes:
+                results[recipe][held_out] = scores[recipe]
+            accuracies = ", ".join(f"{r.split(':')[0]} {scores[r]['accuracy']:.3f}" for r in recipes)
+            rows = scores[recipes[0]]["rows"]
+            print(f"  held out {held_out}: {rows:,} rows, {accuracies} ({seconds:.0f} s)", flush=True)
     return results
+
+
+# What every fold reads, set before the pool forks so the examples are not pickled to each worker.
+_FOLD_INPUT: dict = {}
+
+
+def _fold(held_out: str) -> tuple[str, dict[str, dict], float]:
+    examples, recipes, always = _FOLD_INPUT["examples"], _FOLD_INPUT["recipes"], _FOLD_INPUT["always"]
+    started = time.perf_counter()
+    train = [e for e in examples if e.domain not in (held_out, WEIBO)] + list(always)
+    if held_out == WEIBO:
+        test = [_without_emoticons(e) for e in examples if e.domain == WEIBO]
+    else:
+        test = [e for e in examples if e.domain == held_out]
+    gold = [e.positive for e in test]
+    scores = {
+        recipe: binary_scores(predicted, gold) | {"rows": len(test)}
+        for recipe, predicted in _recipe_scores(train, test, recipes).items()
+    }
+    return held_out, scores, time.perf_counter() - started
+
+
+def _recipe_scores(train: Sequence[Example], test: Sequence[Example], recipes: Sequence[str]) -> dict[str, list]:
+    """Predictions of each recipe trained on ``train``. The previous model is our model without its linear layer
+    (the same Naive Bayes and group weights), so one training serves both."""
+    scores: dict[str, list] = {}
+    if RECIPES[0] in recipes:
+        scores[RECIPES[0]] = _floor_scores(train, test)
+    if RECIPES[1] in recipes or RECIPES[2] in recipes:
+        model = train_model(train, linear_layer=RECIPES[2] in recipes)
+        if RECIPES[2] in recipes:
+            scores[RECIPES[2]] = _model_scores(model, test)
+        model.linear = None
+        scores[RECIPES[1]] = _model_scores(model, test)
+    return {recipe: scores[recipe] for recipe in recipes}
 
 
 def _without_emoticons(example: Example) -> Example:
@@ -163,16 +199,18 @@ def unseen_sets(unseen_dir: Path | None) -> dict[str, list[tuple[str, bool]]]:
     return sets
 
 
-def write_card_section(table: str, unseen: dict[str, dict], started: str) -> None:
+def write_card_section(table: str, unseen: dict[str, dict], started: str, extra: Sequence[Path] = ()) -> None:
     unseen_rows = "\n".join(
         f"| {name} | {s['rows']:,} | {s['accuracy']:.3f} | {s['macro_f1']:.3f} | {s['neg_recall']:.3f} |"
         for name, s in unseen.items()
     )
+    extra_names = " and ".join(f"`{path.name}`" for path in extra)
+    extra = f" plus {extra_names}" if extra else ""
     section = f"""{OUT_OF_DOMAIN_START}
 ## Out-of-domain results (`python -m bench.nlp --card`, {started})
 
 Leave one trade out: each row is a trade the recipe was **not** trained on (trained on all other review
-trades; Weibo: trained on reviews only and scored with emoticons removed). Threshold 0.5.
+trades{extra}; Weibo: trained on reviews{extra} only, no Weibo, and scored with emoticons removed). Threshold 0.5.
 
 {table}
 
@@ -277,6 +315,11 @@ def _snownlp(snownlp_class, text: str) -> float:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
+    parser.add_argument("--extra", type=Path, action="append", default=[],
+                        help="a further labeled file added to every fold's training (as `nlp.train --extra`)")
+    parser.add_argument("--jobs", type=int, default=1, help="folds trained at once (each needs about 1.5 GB)")
+    parser.add_argument("--folds", type=lambda value: value.split(","), default=(),
+                        help="held-out trades to run, comma-separated (for iterating; default all, and weibo)")
     parser.add_argument("--unseen-dir", type=Path, help="holds ChnSentiCorp_htl_all.csv and ChnSentiCorp_dev.tsv")
     parser.add_argument("--card", action="store_true", help="write the out-of-domain section of the model card")
     parser.add_argument("--snownlp-sample", type=int, default=300, help="texts per measurement for plain snownlp")
@@ -290,9 +333,12 @@ def main(argv: list[str] | None = None) -> int:
     from snownlp import SnowNLP
 
     rows = [row for corpus in CORPORA for row in load_corpus(args.data_dir, corpus)]
-    print(f"Leave one trade out: {len(rows):,} labeled texts, recipes compared on the same folds", flush=True)
+    extra = [row for path in args.extra for row in load_corpus(args.data_dir, extra_corpus(path))]
+    print(f"Leave one trade out: {len(rows):,} labeled texts and {len(extra):,} more for training only, recipes "
+          f"compared on the same folds", flush=True)
     examples = [make_example(row.text, row.positive, 1, row.domain) for row in rows]
-    results = leave_one_domain_out(examples, RECIPES)
+    always = [make_example(row.text, row.positive, 1, row.domain) for row in extra]
+    results = leave_one_domain_out(examples, RECIPES, args.folds, always, args.jobs)
     table = out_of_domain_table(results)
     print(table)
 
@@ -303,8 +349,8 @@ def main(argv: list[str] | None = None) -> int:
         unseen[name] = binary_scores(predicted, [p for _, p in texts]) | {"rows": len(texts)}
         print(f"{name}: {len(texts):,} rows, accuracy {unseen[name]['accuracy']:.3f}, "
               f"macro-F1 {unseen[name]['macro_f1']:.3f}, negative recall {unseen[name]['neg_recall']:.3f}")
-    if args.card:
-        write_card_section(table, unseen, started_at)
+    if args.card and not args.folds:
+        write_card_section(table, unseen, started_at, args.extra)
 
     held_out = held_out_rows(args.data_dir)
     analyzer = warmed_analyzer(SnowNLP)

@@ -28,6 +28,8 @@ from nlp.text import remove_noise, split_emoticons, to_simplified
 # sentiment model scores no better with it, while brand and product names come in through the user dictionary.
 USE_HMM = False
 
+# About as common as 满意 in jieba's dictionary: enough to stay whole next to other words.
+POLARITY_WORD_FREQ = 2000
 # jieba cuts runs of U+4E00-U+9FD5 (with ASCII letters and digits); jieba-rs also counts the CJK extensions and
 # compatibility ideographs as Chinese, which would join runs that jieba splits. Texts with such a character
 # (rare, mostly rare names) are cut by jieba itself.
@@ -95,8 +97,26 @@ def _load() -> None:
                 # segmentation on every run keeps model training reproducible.
                 for word in sorted(lexicon.words("complaint")):
                     instance.add_word(word)
+                for word in sorted(polarity_words()):
+                    # The default (just likelier than its parts alone) loses to a neighbour: 真的|无|语|了.
+                    instance.add_word(word, freq=max(instance.suggest_freq(word, tune=False), POLARITY_WORD_FREQ))
                 _tokenizer = instance
                 _compiled = _CompiledCopy(instance)
+
+
+def polarity_words() -> frozenset[str]:
+    """The polarity lexicon's words that must stay whole to be seen at all: jieba's dictionary cuts 无语, 给力,
+    靠谱 and 闪退 in two. A negator or degree word before a polarity word (不满意, 很差) and a trailing particle
+    (坏了) stay cut, so negation and degree features still see their parts."""
+    modifiers = lexicon.words("negation") | lexicon.words("degree")
+    polar = lexicon.words("positive") | lexicon.words("negative")
+    return frozenset(
+        word
+        for word in polar
+        if len(word) > 1
+        and word[-1] not in "的了"
+        and not any(word.startswith(m) and word[len(m):] in polar for m in modifiers)
+    )
 
 
 def add_words(words: Iterable[str]) -> None:

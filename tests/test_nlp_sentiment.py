@@ -146,3 +146,24 @@ def test_held_out_split_is_fixed_and_about_a_fifth():
     held = [t for t in texts if is_held_out(t)]
     assert held == [t for t in texts if is_held_out(t)]
     assert 0.17 < len(held) / len(texts) < 0.23
+
+
+def test_extra_training_file_is_trained_on_and_named_in_the_card(tmp_path):
+    from nlp.train import CORPORA, build
+
+    data = tmp_path / "data"
+    data.mkdir()
+    good, bad = ["好吃，很快", "满意，推荐", "新鲜实惠"], ["难吃，太慢", "失望，退款", "变质破损"]
+    for corpus in CORPORA:
+        rows = [f"{int(i % 2 == 0)},{(good if i % 2 == 0 else bad)[i % 3]}{corpus.name}{i}" for i in range(120)]
+        (data / corpus.file).write_text("label,review\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    extra = tmp_path / "chat.jsonl"
+    lines = [{"label": "pos" if i % 2 else "neg", "text": ("开心极了" if i % 2 else "烦死人了") + str(i)}
+             for i in range(200)]
+    extra.write_text("\n".join(json.dumps(line, ensure_ascii=False) for line in lines) + "\n", encoding="utf-8")
+
+    model, scores, sizes, corpora = build(data, [extra])
+
+    assert [c.name for c in corpora][-1] == "chat" and sizes["chat"][0] + sizes["chat"][1] == 200
+    assert "chat.jsonl" in model.metadata["trained_on"]
+    assert probability(model, "烦死人了") < 0.5 < probability(model, "开心极了")

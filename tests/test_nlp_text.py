@@ -38,3 +38,11 @@ def test_brand_words_stay_one_token():
 
 def test_domain_lexicon_keeps_crisis_terms_whole():
     assert "刹车失灵" in segment.cut("开到一半刹车失灵了")
+
+
+def test_polarity_words_stay_whole_so_their_cue_fires():
+    assert "无语" in segment.cut("这次真的无语了") and "靠谱" in segment.cut("客服很靠谱")
+
+
+def test_a_negated_polarity_word_stays_cut_so_negation_still_reads_it():
+    assert segment.cut("这次不满意") == ["这次", "不", "满意"]
