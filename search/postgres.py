@@ -12,18 +12,17 @@ where the other is slow:
 PostgreSQL's planner chooses between these itself, and at a million mentions it chose badly (p95 of 0.7 s): it
 prices the exact test (a fold and a substring search per row) near zero, so its index plan tests every candidate
 before sorting instead of only the ones it shows, and it estimates a word of several pairs by multiplying the pairs'
-frequencies, as if 刹 and 车 were unrelated. So the choice is made here, from the planner's own estimate of the
-candidates (``EXPLAIN``): a walk when the estimate says the page fills within :data:`WALK_ROWS` rows, else the index.
-An estimate wrong the other way costs a bounded walk: it stops at the publication time of the
-``2 x WALK_ROWS``-th newest row and the index plan finishes the page. The index plan tests candidates lazily:
-sorted by time in a fenced subquery, each joined back to its row only when the page still needs one.
+frequencies, as if 刹 and 车 were unrelated. So the choice is made here, from the planner's own estimates of each
+pair (one ``EXPLAIN``, see :func:`walk_first`): the index when even the rarest pair says the page cannot fill
+within :data:`WALK_ROWS` rows, else a walk that stops at the publication time of the ``WALK_ROWS``-th newest row,
+the index finishing the page if the walk did not. The index plan tests candidates lazily: sorted by time in a
+fenced subquery, each joined back to its row only when the page still needs one.
 
 Both plans return exactly the rows and order of the plain query; only their cost differs.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
@@ -56,30 +55,35 @@ NEWEST = (Mention.published_at.desc(), Mention.id.desc())
 def newest(session: Session, plan: _Plan, extra: ColumnElement[bool], limit: int | None,
            read: Reader) -> Iterator[tuple[int, int | None]]:
     """(mention id, cluster id) of the matches of ``plan`` that also satisfy ``extra``, newest first."""
-    narrowing = [plan.grams, *plan.filters()]
-    # A page is 20 rows: starting a parallel worker or compiling the plan to machine code (JIT, which the planner's
-    # costs for a common word call for) takes longer than the query, the more so on a busy machine.
-    session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0; SET LOCAL jit = off"))
     if not walk_first(session, plan, limit or STREAM_GUESS):
-        yield from read(session, _through_index(plan, narrowing, extra), limit)
+        yield from _read_through_index(session, plan, extra, limit, read)
         return
     if limit is None:
         yield from read(session, _walk(plan, extra), None)
         return
-    walked = list(read(session, _walk(plan, extra, 2 * WALK_ROWS), limit))
+    walked = list(read(session, _walk(plan, extra, WALK_ROWS), limit))
     if len(walked) >= limit:
         yield from walked
         return
     # Fewer than a page in the rows walked: the rest are older than the cutoff, where only the index finds them.
-    yield from read(session, _through_index(plan, narrowing, extra), limit)
+    yield from _read_through_index(session, plan, extra, limit, read)
+
+
+def _read_through_index(session: Session, plan: _Plan, extra: ColumnElement[bool], limit: int | None,
+                        read: Reader) -> Iterator[tuple[int, int | None]]:
+    # A page is 20 rows: starting a parallel worker or compiling the plan to machine code (JIT, which the planner's
+    # costs for a common word call for) takes longer than the query, the more so on a busy machine.
+    session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0; SET LOCAL jit = off"))
+    yield from read(session, _through_index(plan, [plan.grams, *plan.filters()], extra), limit)
 
 
 def walk_first(session: Session, plan: _Plan, wanted: int) -> bool:
     """Whether ``wanted`` matches may be among the newest :data:`WALK_ROWS` rows, by the planner's estimates.
 
-    A word is in at most as many rows as its rarest pair, and the pairs of a real word come together (刹车失灵 is
-    almost everywhere 刹车 is), so each word counts as its rarest pair, not as the product the planner takes. When
-    that says rare, the candidates are few, and the index is cheap; a walk chosen wrongly stops at its cutoff."""
+    A word is in at most as many rows as its rarest pair (the pairs of a real word come together: 刹车失灵 is almost
+    everywhere 刹车 is, where the planner multiplies their shares), and a query's words in at most as many as its
+    rarest word. When that bound says rare, the candidates are few and the index is cheap; when it says common, a
+    walk is tried, and stops at its cutoff if the words turn out to be rarer together than apart (鼓包 屏幕)."""
     pairs = sorted({pair for term in plan.query.terms for pair in word_pairs(term)})
     # The filters' share, the time range's aside: a walk reads only the rows in the range.
     others = plan.filters(times=False)
@@ -98,8 +102,8 @@ def _share(node, shares: dict[str, float]) -> float | None:
         return min(shares[pair] for pair in word_pairs(node.text))
     parts = [_share(n, shares) for n in node.nodes] if isinstance(node, And | Or) else []
     if isinstance(node, And) and any(s is not None for s in parts):
-        # Different words, unlike the pairs of one, are taken as unrelated, as the planner takes them.
-        return math.prod(s for s in parts if s is not None)
+        # Words that come together (内胆 脱落) are common together; a bound, not a guess: their rarest.
+        return min(s for s in parts if s is not None)
     if isinstance(node, Or) and parts and all(s is not None for s in parts):
         return min(1.0, sum(parts))
     return None
