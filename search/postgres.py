@@ -44,7 +44,8 @@ GRAMS_EXPRESSION = '(yuqing_search_grams(yuqing_fold(mentions.title || chr(10) |
 
 # How many rows a walk may test before the index is the cheaper way. Measured at a million mentions: a test costs
 # about 35 us (fold and substring search of title and text), a candidate read through the index and sorted about
-# 5 us; so a word in under 1 row of 2,000 x 20 has under 10,000 candidates, which the index reads in about 50 ms.
+# 5 us; a word too rare to fill a page of 20 within 2,000 rows (under 1 %) has under 10,000 candidates in a million
+# rows, which the index reads in about 50 ms.
 WALK_ROWS = 2000
 # A page size to plan for when the caller streams matches until it has enough (deduplicated stories, an export).
 STREAM_GUESS = 30
