@@ -204,13 +204,12 @@ def write_card_section(table: str, unseen: dict[str, dict], started: str, extra:
         f"| {name} | {s['rows']:,} | {s['accuracy']:.3f} | {s['macro_f1']:.3f} | {s['neg_recall']:.3f} |"
         for name, s in unseen.items()
     )
-    extra_names = " and ".join(f"`{path.name}`" for path in extra)
-    extra = f" plus {extra_names}" if extra else ""
+    also = " plus " + " and ".join(f"`{path.name}`" for path in extra) if extra else ""
     section = f"""{OUT_OF_DOMAIN_START}
 ## Out-of-domain results (`python -m bench.nlp --card`, {started})
 
 Leave one trade out: each row is a trade the recipe was **not** trained on (trained on all other review
-trades{extra}; Weibo: trained on reviews{extra} only, no Weibo, and scored with emoticons removed). Threshold 0.5.
+trades{also}; Weibo: trained on reviews{also} only, no Weibo, and scored with emoticons removed). Threshold 0.5.
 
 {table}
 

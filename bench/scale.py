@@ -9,8 +9,9 @@ Three measurements, each against a baseline measured in the same run:
    ``count(*)`` of the 24 h window, the least any evaluation must read.
 3. **Search on PostgreSQL** at 1 M mentions (the corpus of ``bench.search``), first page of 20: the GIN n-gram index
    against the same substring scan (``strpos``) SQLite's benchmark uses as its baseline. Goal: p95 <= 100 ms.
-   The corpus is bulk-loaded, then the index is built once after the load (with progress), which is timed against
-   loading a sample with the index in place.
+   The corpus is bulk-loaded, then the index the migrations define is built once after the load (with progress),
+   which is timed against loading a sample with the index in place. ``--search-database URL`` runs the queries on
+   a database loaded so before, as loading and indexing a million mentions takes most of an hour on a busy machine.
 
 PostgreSQL runs with ``fsync=off`` (as in CI): these figures are about our queries and crawling, not the disk.
 """

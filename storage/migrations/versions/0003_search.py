@@ -117,10 +117,6 @@ def _fill_sqlite(connection, batch: int = 20_000) -> None:
     total = connection.exec_driver_sql("SELECT count(*) FROM mentions").scalar_one()
     last = done = 0
     started = time.monotonic()
-    # FTS5 merges its segments as they grow, rewriting the same pages many times in this one transaction: with the
-    # default 2 MB page cache they spill to the WAL again and again. The setting is this connection's, and restored.
-    cache = connection.exec_driver_sql("PRAGMA cache_size").scalar_one()
-    connection.exec_driver_sql("PRAGMA cache_size = -262144")
     while rows := connection.exec_driver_sql(
             f"SELECT id, title, text, {_key('mentions')} FROM mentions "
             f"WHERE id > {last} AND id <= 2147483647 ORDER BY id LIMIT {batch}").all():
@@ -129,7 +125,6 @@ def _fill_sqlite(connection, batch: int = 20_000) -> None:
         last, done = rows[-1][0], done + len(rows)
         # A million stored mentions take minutes: say how far it is, so `db upgrade` does not look hung.
         log.info("search index: %s of %s mentions (%.0fs)", f"{done:,}", f"{total:,}", time.monotonic() - started)
-    connection.exec_driver_sql(f"PRAGMA cache_size = {int(cache)}")
 
 
 def _run(sqlite_statements: tuple[str, ...], postgres_statements: tuple[str, ...]) -> None:
