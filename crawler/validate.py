@@ -8,7 +8,9 @@ is a list) raises :class:`InvalidMention` with the field and the reason.
 
 Characters that mean nothing in stored text go too: NUL and the other C0/C1 controls but tab and newline, DEL,
 and the bidirectional overrides (U+202A–U+202E, U+2066–U+2069) that make a terminal or a page show text in an
-order it was not written in.
+order it was not written in. A lone surrogate (half an emoji, as a JSON ``\\ud83d`` escape of a post cut short
+carries) cannot be written as UTF-8 at all, so no database takes it: it becomes U+FFFD, which says a character
+was lost.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ COUNT_FIELDS = ("author_followers", "reposts", "comments", "likes")
 BOOL_FIELDS = ("author_verified", "is_media")
 TEXT_FIELDS = ("external_id", "url", "title", "text", "author", "region", "brand", "raw_html", "source", "source_kind")
 _MEANINGLESS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 _TRUE = {"yes", "true", "1", "y", "是", "已认证"}
 _FALSE = {"no", "false", "0", "n", "否", "未认证", ""}
 
@@ -49,7 +52,7 @@ _LENGTHS = column_lengths()
 
 def clean_text(value: str) -> str:
     """``value`` without the control and bidi-override characters that mean nothing in stored text."""
-    return _MEANINGLESS.sub("", value)
+    return _LONE_SURROGATE.sub("\ufffd", _MEANINGLESS.sub("", value))
 
 
 def coerce(item: MentionItem) -> MentionItem:

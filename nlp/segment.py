@@ -77,7 +77,10 @@ class _CompiledCopy:
 
 
 def tokenizer() -> jieba.Tokenizer:
-    """jieba's tokenizer with our words: the reference the compiled segmenter copies."""
+    """jieba's tokenizer with our words: the reference the compiled segmenter copies.
+
+    Add words through ``add_words`` only: a word added to this tokenizer directly would not reach the copy.
+    """
     _load()
     return _tokenizer
 

@@ -17,6 +17,7 @@ EMOTICON_RE = re.compile(r"\[[^\[\]\s]{1,8}\]")
 EMOJI_RE = re.compile(
     "[\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff\u2300-\u23ff\ufe0f\u200d\U000e0000-\U000e007f]+"
 )
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 # Repost chains (//@某人:) and links are noise to every later stage: names are not opinions.
 NOISE_RE = re.compile(r"//@[^:：\s]{1,30}[:：]?|@[^\s:：@,，。!！?？]{1,30}|https?://[\x21-\x7e]+")
 
@@ -66,8 +67,16 @@ def _t2s() -> opencc.OpenCC:
 
 
 def to_simplified(text: str) -> str:
-    """Traditional Chinese to simplified (OpenCC t2s); simplified text passes unchanged."""
-    return _t2s().convert(text)
+    """Traditional Chinese to simplified (OpenCC t2s); simplified text passes unchanged.
+
+    OpenCC takes UTF-8, which a lone surrogate (half an emoji from a cut-off JSON escape, or an undecodable byte
+    read with ``surrogateescape``) cannot be written in: it becomes U+FFFD rather than failing the analysis.
+    """
+    try:
+        return _t2s().convert(text)
+    except UnicodeEncodeError:
+        return _t2s().convert(_LONE_SURROGATE.sub("\ufffd", text))
+
 
 
 def split_emoticons(text: str) -> tuple[str, list[str]]:

@@ -21,12 +21,14 @@ needs no extension, and PostgreSQL keeps it in step by itself.
 
 Both index the folded text (:mod:`search.fold`: traditional characters simplified), so 品质 finds 品質; on
 PostgreSQL the fold is the same table as a SQL function, ``yuqing_fold``, and the GIN index is over
-``yuqing_search_grams(yuqing_fold(title || chr(10) || text))`` (migration ``0014_search_fold``).
+``yuqing_search_grams(yuqing_fold(title || chr(10) || text)) COLLATE "C"`` (migration ``0015_search_fast_fold``).
+How a page of results is read through it is :mod:`search.postgres`.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from datetime import UTC, datetime
 
 from sqlalchemy import Connection, text
@@ -52,31 +54,22 @@ def _key_sql(table: str) -> str:
 # ---- n-grams (SQLite) ------------------------------------------------------------
 
 
-def _is_word_char(char: str) -> bool:
-    # The same rule as FTS5's ascii tokenizer: ASCII letters and digits, and every non-ASCII character. A
-    # rule by code point alone, so the grams of a text never change with a Python upgrade's Unicode tables.
-    return char >= "\x80" or char.isalnum()
+# The same rule as FTS5's ascii tokenizer: ASCII letters and digits, and every non-ASCII character. A rule by
+# code point alone, so the grams of a text never change with a Python upgrade's Unicode tables.
+_WORD_RUN = re.compile("[0-9A-Za-z\x80-\U0010ffff]+")
 
 
 def word_runs(value: str) -> list[str]:
     """Maximal runs of word characters, folded: ``"小米SU7, 品質"`` -> ``小米su7``, ``品质``."""
-    runs, current = [], []
-    for char in fold(value):
-        if _is_word_char(char):
-            current.append(char)
-        elif current:
-            runs.append("".join(current))
-            current = []
-    if current:
-        runs.append("".join(current))
-    return runs
+    return _WORD_RUN.findall(fold(value))
 
 
 def document_grams(title: str | None, body: str | None) -> str:
     """The tokens FTS5 indexes for a mention: each run's bigrams and its last character, space-separated."""
     grams: set[str] = set()
     for run in word_runs(f"{title or ''}\n{body or ''}"):
-        grams.update(run[i:i + 2] for i in range(len(run) - 1))
+        # Pairs by str.__add__ over two slices: in C, a third of the time of slicing in a Python loop.
+        grams.update(map(str.__add__, run[:-1], run[1:]))
         grams.add(run[-1])
     return " ".join(sorted(grams))
 

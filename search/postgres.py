@@ -12,11 +12,11 @@ where the other is slow:
 PostgreSQL's planner chooses between these itself, and at a million mentions it chose badly (p95 of 0.7 s): it
 prices the exact test (a fold and a substring search per row) near zero, so its index plan tests every candidate
 before sorting instead of only the ones it shows, and it estimates a word of several pairs by multiplying the pairs'
-frequencies, as if 刹 and 车 were unrelated. So the choice is made here, from the planner's own estimate of the
-candidates (``EXPLAIN``): a walk when the estimate says the page fills within :data:`WALK_ROWS` rows, else the index.
-An estimate wrong the other way costs a bounded walk: it stops at the publication time of the
-``2 x WALK_ROWS``-th newest row and the index plan finishes the page. The index plan tests candidates lazily:
-sorted by time in a fenced subquery, each joined back to its row only when the page still needs one.
+frequencies, as if 刹 and 车 were unrelated. So the choice is made here, from the planner's own estimates of each
+pair (one ``EXPLAIN``, see :func:`walk_first`): the index when even the rarest pair says the page cannot fill
+within :data:`WALK_ROWS` rows, else a walk down to the publication time of the ``WALK_ROWS``-th newest row, the
+index finding whatever the page still needs among the older rows. The index plan tests candidates lazily: sorted
+by time in a fenced subquery, each joined back to its row only when the page still needs one.
 
 Both plans return exactly the rows and order of the plain query; only their cost differs.
 """
@@ -24,21 +24,31 @@ Both plans return exactly the rows and order of the plain query; only their cost
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ColumnElement, Select, select, true
+from sqlalchemy import ColumnElement, Select, Text, literal, literal_column, select, text, true
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
+from search.fold import fold
+from search.query import And, Or, Term
 from storage.models import Mention
 
 if TYPE_CHECKING:
     from search.service import _Plan
 
-# How many rows a walk may test before the index is the cheaper way: a test costs about as much as reading and
-# sorting 20-40 candidates, so a walk of 1,000 rows is worth about 30,000 candidates.
-WALK_ROWS = 1000
-# A page size to plan for when the caller streams every match (an export, deduplicated stories).
-STREAM_GUESS = 100
+# The expression of the GIN index (migration 0015), written out: the planner uses an expression index only for the
+# same expression, collation included.
+GRAMS_EXPRESSION = '(yuqing_search_grams(yuqing_fold(mentions.title || chr(10) || mentions.text)) COLLATE "C")'
+
+# How many rows a walk may test before the index is the cheaper way. Measured at a million mentions: a test costs
+# about 35 us (fold and substring search of title and text), a candidate read through the index and sorted about
+# 5 us; a word too rare to fill a page of 20 within 2,000 rows (under 1 %) has under 10,000 candidates in a million
+# rows, which the index reads in about 50 ms.
+WALK_ROWS = 2000
+# A page size to plan for when the caller streams matches until it has enough (deduplicated stories, an export).
+STREAM_GUESS = 30
 
 Reader = Callable[[Session, Select, int | None], Iterator[tuple]]
 NEWEST = (Mention.published_at.desc(), Mention.id.desc())
@@ -47,49 +57,97 @@ NEWEST = (Mention.published_at.desc(), Mention.id.desc())
 def newest(session: Session, plan: _Plan, extra: ColumnElement[bool], limit: int | None,
            read: Reader) -> Iterator[tuple[int, int | None]]:
     """(mention id, cluster id) of the matches of ``plan`` that also satisfy ``extra``, newest first."""
-    narrowing = [plan.grams, *plan.filters()]
-    if not walk_first(session, plan, narrowing, limit or STREAM_GUESS):
-        yield from read(session, _through_index(plan, narrowing, extra), limit)
+    if not walk_first(session, plan, limit or STREAM_GUESS):
+        yield from _read_through_index(session, plan, extra, [], limit, read)
         return
-    if limit is None:
-        yield from read(session, _walk(plan, extra), None)
-        return
-    cutoff = _cutoff(session, plan, 2 * WALK_ROWS)
-    walked = list(read(session, _walk(plan, extra, cutoff), limit))
-    if cutoff is None or len(walked) >= limit:
-        yield from walked
-        return
-    yield from read(session, _through_index(plan, narrowing, extra), limit)
+    cutoff = _cutoff(session, plan, WALK_ROWS)
+    walked = 0
+    for row in read(session, _walk(plan, extra, cutoff), limit):
+        walked += 1
+        yield row
+    if cutoff is not None and (limit is None or walked < limit):
+        # The walk found every match from the cutoff on; the older ones are the index's to find.
+        older = [Mention.published_at < cutoff]
+        yield from _read_through_index(session, plan, extra, older, None if limit is None else limit - walked, read)
 
 
-def walk_first(session: Session, plan: _Plan, narrowing: list[ColumnElement[bool]], wanted: int) -> bool:
-    """Whether, by the planner's estimates, ``wanted`` matches are among the newest :data:`WALK_ROWS` rows."""
-    return _estimate(session, narrowing) * WALK_ROWS >= wanted * _estimate(session, _bounds(plan))
+def _read_through_index(session: Session, plan: _Plan, extra: ColumnElement[bool], older: list[ColumnElement[bool]],
+                        limit: int | None, read: Reader) -> Iterator[tuple[int, int | None]]:
+    # A page is 20 rows: starting a parallel worker or compiling the plan to machine code (JIT, which the planner's
+    # costs for a common word call for) takes longer than the query, the more so on a busy machine.
+    session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0; SET LOCAL jit = off"))
+    yield from read(session, _through_index(plan, [plan.grams, *plan.filters(), *older], extra), limit)
+
+
+def walk_first(session: Session, plan: _Plan, wanted: int) -> bool:
+    """Whether ``wanted`` matches may be among the newest :data:`WALK_ROWS` rows, by the planner's estimates.
+
+    A word is in at most as many rows as its rarest pair (the pairs of a real word come together: 刹车失灵 is almost
+    everywhere 刹车 is, where the planner multiplies their shares), and a query's words in at most as many as its
+    rarest word. When that bound says rare, the candidates are few and the index is cheap; when it says common, a
+    walk is tried, and stops at its cutoff if the words turn out to be rarer together than apart (鼓包 屏幕)."""
+    pairs = sorted({pair for term in plan.query.terms for pair in word_pairs(term)})
+    # The filters' share, the time range's aside: a walk reads only the rows in the range.
+    others = plan.filters(times=False)
+    total, *rows = _estimates(session, [[], *([_holds(pair)] for pair in pairs), *([others] if others else [])])
+    share = _share(plan.query.node, {pair: count / total for pair, count in zip(pairs, rows, strict=False)})
+    if share is None:
+        return True
+    if others:
+        share *= rows[-1] / total
+    return share * WALK_ROWS >= wanted
+
+
+def _share(node, shares: dict[str, float]) -> float | None:
+    """The largest share of rows the words of ``node`` can be in (None: no bound, as for a negation)."""
+    if isinstance(node, Term):
+        return min(shares[pair] for pair in word_pairs(node.text))
+    parts = [_share(n, shares) for n in node.nodes] if isinstance(node, And | Or) else []
+    if isinstance(node, And) and any(s is not None for s in parts):
+        # Words that come together (内胆 脱落) are common together; a bound, not a guess: their rarest.
+        return min(s for s in parts if s is not None)
+    if isinstance(node, Or) and parts and all(s is not None for s in parts):
+        return min(1.0, sum(parts))
+    return None
+
+
+def word_pairs(word: str) -> list[str]:
+    """The keys ``yuqing_search_word_grams`` looks up for ``word``: its pairs, or the character itself."""
+    folded = fold(word)
+    return [folded] if len(folded) < 2 else sorted({folded[i:i + 2] for i in range(len(folded) - 1)})
+
+
+def _holds(pair: str) -> ColumnElement[bool]:
+    return literal_column(GRAMS_EXPRESSION).op("@>")(literal([pair], type_=postgresql.ARRAY(Text)))
+
+
+def _estimates(session: Session, conditions: list[list[ColumnElement[bool]]]) -> list[float]:
+    """The planner's estimate of the rows satisfying each list of ``conditions``, in one round trip: each is a
+    subquery of one statement, and EXPLAIN shows every subquery's plan with its row count."""
+    subqueries = [select(true()).select_from(Mention).where(*c).scalar_subquery() for c in conditions]
+    compiled = select(*subqueries).compile(session.get_bind())
+    # The statement as compiled, its values still bound: EXPLAIN takes any statement after it.
+    explained = session.connection().exec_driver_sql(f"EXPLAIN (FORMAT JSON) {compiled}", compiled.params)
+    return [float(node["Plan Rows"]) for node in explained.scalar_one()[0]["Plan"]["Plans"]]
+
+
+def _walk(plan: _Plan, extra: ColumnElement[bool], cutoff: datetime | None) -> Select:
+    """The matches published at ``cutoff`` or later, newest first, by the time index alone: without the gram
+    containment, the planner has only the time (or brand and time) index to order by."""
+    bounded = [Mention.published_at >= cutoff] if cutoff is not None else []
+    return select(Mention.id, Mention.cluster_id).where(plan.condition, extra, *bounded).order_by(*NEWEST)
+
+
+def _cutoff(session: Session, plan: _Plan, rows: int) -> datetime | None:
+    """The publication time of the ``rows``-th newest mention in the query's time range (None: there are fewer). By
+    time alone, ties all on the walk's side of ``>=``, so the time index answers it without reading the table."""
+    return session.scalar(select(Mention.published_at).where(*_bounds(plan)).order_by(Mention.published_at.desc())
+                          .offset(rows - 1).limit(1))
 
 
 def _bounds(plan: _Plan) -> list[ColumnElement[bool]]:
     since, until = plan.query.time_bounds()
     return [*([Mention.published_at >= since] if since else []), *([Mention.published_at < until] if until else [])]
-
-
-def _estimate(session: Session, conditions: list[ColumnElement[bool]]) -> float:
-    """The planner's estimate of the rows that satisfy ``conditions`` (from the index's statistics)."""
-    compiled = select(true()).select_from(Mention).where(*conditions).compile(session.get_bind())
-    # The statement as compiled, its values still bound: EXPLAIN takes any statement after it.
-    explained = session.connection().exec_driver_sql(f"EXPLAIN (FORMAT JSON) {compiled}", compiled.params)
-    return float(explained.scalar_one()[0]["Plan"]["Plan Rows"])
-
-
-def _walk(plan: _Plan, extra: ColumnElement[bool], cutoff=None) -> Select:
-    # Without the gram containment: the planner has only the time (or brand and time) index to order by.
-    bounded = [Mention.published_at >= cutoff] if cutoff is not None else []
-    return (select(Mention.id, Mention.cluster_id).where(plan.condition, extra, *bounded).order_by(*NEWEST))
-
-
-def _cutoff(session: Session, plan: _Plan, rows: int):
-    """The publication time of the ``rows``-th newest mention in the query's time range; None if there are fewer."""
-    return session.scalar(select(Mention.published_at).where(*_bounds(plan)).order_by(*NEWEST)
-                          .offset(rows - 1).limit(1))
 
 
 def _through_index(plan: _Plan, narrowing: list[ColumnElement[bool]], extra: ColumnElement[bool]) -> Select:

@@ -24,6 +24,7 @@ from search import index
 from search import postgres as postgres_plans
 from search.fold import fold
 from search.highlight import highlight, snippet
+from search.postgres import GRAMS_EXPRESSION
 from search.query import And, Filter, Node, Not, Or, Query, QueryError, Term, Vocabulary, parse_query
 from storage.models import Mention, Source
 
@@ -149,9 +150,6 @@ class _Compiler:
         return or_(*(self.contains(Mention.title, word) for word in dict.fromkeys(query.terms)))
 
 
-# The expression of the GIN index (migration 0015), written out: the planner uses an expression index only for
-# the same expression, collation included.
-GRAMS_EXPRESSION = '(yuqing_search_grams(yuqing_fold(mentions.title || chr(10) || mentions.text)) COLLATE "C")'
 
 
 def fts_match(node: Node | None) -> str | None:
@@ -212,11 +210,13 @@ class _Plan:
     def where(self) -> list[ColumnElement[bool]]:
         return [self.candidates(), *([self.grams] if self.grams is not None else []), self.condition]
 
-    def filters(self) -> list[ColumnElement[bool]]:
-        """The filters every result obeys (top-level ones), which an index can apply before the exact test."""
+    def filters(self, times: bool = True) -> list[ColumnElement[bool]]:
+        """The filters every result obeys (top-level ones), which an index can apply before the exact test;
+        without ``since``/``until`` if not ``times``."""
         nodes = self.query.node.nodes if isinstance(self.query.node, And) else (self.query.node,)
         compiler = _Compiler(self.dialect)
-        return [compiler.filter(n) for n in nodes if isinstance(n, Filter)]
+        return [compiler.filter(n) for n in nodes
+                if isinstance(n, Filter) and (times or n.field not in ("since", "until"))]
 
 
 def _ordered(session: Session, plan: _Plan, sort: str, limit: int | None) -> Iterator[tuple[int, int | None]]:

@@ -207,3 +207,30 @@ def test_a_postgresql_database_dropped_and_recreated_under_the_daemon_stops_it(p
         assert not fresh.engine.dialect.has_table(session.connection(), "sources") or \
             session.scalar(select(Source).limit(1)) is None
     fresh.dispose()
+
+
+def test_a_postgresql_database_dropped_and_not_yet_made_again_is_gone_not_unreachable(postgres_url, write_settings):
+    """The leader's lock session dies with a dropped database; looking before it is created again under its name,
+    the daemon is told 'database … does not exist'. That is a database gone (exit 4), not one unreachable for a
+    while: taken for that, the daemon said it lost an election and exited 1, for systemd to restart it onto the
+    empty database (the test above failed so once under load)."""
+    from sqlalchemy import create_engine, text
+
+    from yuqing.config import load_settings
+    from yuqing.daemon import Daemon
+
+    db = Database(postgres_url)
+    db.upgrade()
+    path = write_settings(url=postgres_url)
+    daemon = Daemon(load_settings(path), path, db)
+    assert daemon.database_unchanged()
+    server, _, name = postgres_url.rpartition("/")
+    admin = create_engine(f"{server}/postgres".replace("postgresql://", "postgresql+psycopg://", 1),
+                          isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        assert not daemon.database_unchanged()
+    finally:
+        db.dispose()
+        admin.dispose()

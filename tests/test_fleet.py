@@ -259,10 +259,15 @@ def test_a_leader_a_standby_and_two_workers_crawl_each_source_once_per_interval_
         assert stored[source.name] == BRANDS * PER_BRAND
         assert sum(run["new"] for run in history) == BRANDS * PER_BRAND, history
         assert sources[source.name].failures == 0, sources[source.name].last_error
-    # The first page of each search and each forum list was fetched once per run, by whichever worker took it.
-    runs = {s.spider: len(book.history(s.name)) for s in crawled}
+    # The first page of each search and each forum list was fetched once per run, by whichever worker took it. The
+    # fleet stops wherever it is, so the last run may still be going, unrecorded: its first page may have been
+    # fetched or not, but never twice.
+    recorded = {s.spider: len(book.history(s.name)) for s in crawled}
+    going = {s.spider: int(bool((state := book.state(s.name)) and state.active)) for s in crawled}
     for name, count in first_pages(server).items():
-        assert count == runs[name.partition(":")[0]], (name, count, runs, fleet.log("standby")[-6000:])
+        site = name.partition(":")[0]
+        assert recorded[site] <= count <= recorded[site] + going[site], (
+            name, count, recorded, going, fleet.log("standby")[-6000:])
     # Pages split between the workers: each fetched some, within some run.
     by_worker = Counter()
     for source in crawled:

@@ -181,6 +181,19 @@ def test_cli_search_with_a_bad_query_is_one_line_and_exit_1(settings_path, capsy
     assert captured.out == "" and not (tmp_path / "out.csv").exists()
 
 
+@pytest.mark.parametrize("count", [["--limit", "-5"], ["--limit", "0"], ["--page", "0"], ["--limit", "abc"]])
+@pytest.mark.parametrize("output", [[], ["--json"], ["--csv", "out.csv"]])
+def test_cli_search_with_a_count_below_one_is_a_usage_error_exit_2(settings_path, capsys, count, output, tmp_path,
+                                                                  monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as exit_:
+        main(["--settings", settings_path, "search", *output, *count, "青禾"])
+    assert exit_.value.code == 2
+    captured = capsys.readouterr()
+    assert f"argument {count[0]}" in captured.err and "Traceback" not in captured.err
+    assert captured.out == "" and not (tmp_path / "out.csv").exists()
+
+
 def test_cli_json_beyond_the_cap_says_so_on_stderr(settings_path, capsys):
     assert main(["--settings", settings_path, "search", "青禾", "--json", "--limit", "100000"]) == 0
     captured = capsys.readouterr()

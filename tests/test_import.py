@@ -38,6 +38,8 @@ STORABLE = [
     line(5, region="内蒙古自治区呼和浩特市赛罕区大学西街某某小区"),
     line(6, text="青禾电饭煲\u0000冒烟\u0007了\u001b[31m红字\u202e反转"),
     line(7, title="青禾\u202e电饭煲", author="网友\u0000甲"),
+    # Half an emoji, as a post cut short inside a JSON \ud83d escape carries it: no database can store it raw.
+    line(8, text="青禾电饭煲\ud83d冒烟了"),
 ]
 # Lines no column can take, and lines settings would refuse: each reported by its number.
 BAD = [
@@ -53,14 +55,22 @@ BAD = [
 ]
 
 
+def _json(data: dict) -> str:
+    """One import line: Chinese as UTF-8, as exports write it; a lone surrogate only fits as its escape."""
+    try:
+        return json.dumps(data, ensure_ascii=False).encode("utf-8").decode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(data)
+
+
 def _write_import(tmp_path) -> tuple:
     """A file of good and bad lines mixed; returns it, {line number: expected reason} and the good lines' ids."""
     rows, expected, good = [], {}, []
     storable = iter(STORABLE)
     for data, reason in BAD:
         good.append(next(storable, line(90 + len(rows))))
-        rows.append(json.dumps(good[-1], ensure_ascii=False))
-        rows.append(json.dumps(data, ensure_ascii=False))
+        rows.append(_json(good[-1]))
+        rows.append(_json(data))
         expected[len(rows)] = reason
     rows.append("{broken")
     expected[len(rows)] = "not valid JSON"
@@ -111,6 +121,7 @@ def test_import_of_good_and_bad_lines_stores_every_good_one_and_names_every_bad_
     assert len(stored["p5"][4]) <= 20 and "region: cut from 22 to 20" in " ".join(stored["p5"][9])
     assert stored["p6"][2] == "青禾电饭煲冒烟了[31m红字反转"
     assert stored["p7"][1] == "青禾电饭煲" and stored["p7"][3] == "网友甲"
+    assert stored["p8"][2] == "青禾电饭煲\ufffd冒烟了"
 
     again = run_cli("--settings", str(settings), "import", str(path))
     assert again.returncode == 1

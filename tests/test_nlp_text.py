@@ -46,3 +46,8 @@ def test_polarity_words_stay_whole_so_their_cue_fires():
 
 def test_a_negated_polarity_word_stays_cut_so_negation_still_reads_it():
     assert segment.cut("这次不满意") == ["这次", "不", "满意"]
+
+
+def test_a_lone_surrogate_becomes_a_replacement_character_instead_of_failing_the_conversion():
+    # Half an emoji (a post cut inside a JSON \ud83d escape): OpenCC takes UTF-8, which cannot carry it.
+    assert to_simplified("品質\ud83d問題") == "品质\ufffd问题"

@@ -21,6 +21,7 @@ import functools
 import logging
 import os
 import random
+import re
 import signal
 import subprocess
 import sys
@@ -67,6 +68,8 @@ DATABASE_CHECK_EVERY = 5.0
 # `yuqing run` exits with this when its database vanished: systemd's RestartPreventExitStatus keeps it from
 # starting again on a new, empty database.
 EXIT_DATABASE_GONE = 4
+# PostgreSQL's refusal to connect to a database that is not there (dropped, or dropped and not yet made again).
+_NO_SUCH_DATABASE = re.compile(r'database ".*" does not exist')
 PR_SET_PDEATHSIG = 1
 _LIBC = ctypes.CDLL(None, use_errno=True) if sys.platform.startswith("linux") else None
 
@@ -425,7 +428,9 @@ class Daemon:
             return self.db.identity() == self.database_identity
         except Exception as exc:  # unreachable is not gone: the jobs report and retry that themselves
             log.debug("database identity unknown: %s", exc)
-            return True
+            # Except when the server says so: a PostgreSQL database dropped (perhaps about to be created again
+            # under its name) refuses connections with this until then.
+            return not _NO_SUCH_DATABASE.search(str(exc))
 
     def on_signal(self, signum: int, _frame=None) -> None:
         """SIGTERM/SIGINT: only noted. A handler runs in the main thread between any two bytecodes, possibly while

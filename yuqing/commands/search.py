@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import re
 import sys
@@ -17,15 +18,26 @@ def register(commands) -> None:
                     "过滤 brand: source: kind: sentiment:neg|neu|pos category: grade: region: since: until:"
                     "（日期或 7d、24h）。")
     search.add_argument("query", nargs="*", help='例如 青禾 内胆 -广告 sentiment:neg since:7d')
-    search.add_argument("--limit", type=int, default=None,
+    search.add_argument("--limit", type=_at_least_one, default=None,
                         help="每页条数 (default 20); 与 --csv 一起时为导出上限 (export cap; default: every match)")
-    search.add_argument("--page", type=int, default=1, help="第几页 (page number, default 1)")
+    search.add_argument("--page", type=_at_least_one, default=1, help="第几页 (page number, default 1)")
     search.add_argument("--sort", choices=("time", "relevance"), default="time", help="按时间或相关度排序")
     search.add_argument("--dedupe", action="store_true", help="同一事件只显示一条 (one result per story)")
     output = search.add_mutually_exclusive_group()
     output.add_argument("--json", action="store_true", help="每行输出一个 JSON 对象 (JSON lines)")
     output.add_argument("--csv", metavar="FILE", help="导出全部结果为 CSV（UTF-8 BOM，Excel 可直接打开）")
     search.set_defaults(handler=search_command)
+
+
+def _at_least_one(value: str) -> int:
+    """argparse's check for a count: ``--limit -5`` is a usage error (exit 2), not a traceback deep in the export."""
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"不是整数 (not an integer): {value!r}") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"至少为 1 (must be at least 1): {number}")
+    return number
 
 
 def search_command(args, context) -> int:
