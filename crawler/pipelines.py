@@ -54,10 +54,17 @@ def html_to_text(value: str) -> str:
 @lru_cache(maxsize=4)
 def shared_analyzer(model: str, brand_words: tuple[str, ...], neutral_band: float, grade_config):
     """One analyzer per process: jieba's dictionary and the model load once."""
+    import gc
+
     from nlp.analyze import Analyzer
 
-    return Analyzer(model_path=None if model == "default" else model, brand_words=brand_words,
-                    neutral_band=neutral_band, grade_config=grade_config)
+    analyzer = Analyzer(model_path=None if model == "default" else model, brand_words=brand_words,
+                        neutral_band=neutral_band, grade_config=grade_config)
+    # What exists now (the model, the dictionaries, Scrapy's own machinery) lives as long as the process; a full
+    # collection of the cyclic GC would walk it all again while the crawl runs. Frozen, the collector skips it
+    # (bench-crawl back to back on a quiet machine: faster with it in each of five pairs, by 4-18 %).
+    gc.freeze()
+    return analyzer
 
 
 def analyzer_for(settings: Settings):
