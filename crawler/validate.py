@@ -21,13 +21,13 @@ from datetime import datetime
 from typing import Any
 
 from crawler.items import MentionItem
+from nlp.text import replace_lone_surrogates
 
 BIGINT_MAX = 2**63 - 1
 COUNT_FIELDS = ("author_followers", "reposts", "comments", "likes")
 BOOL_FIELDS = ("author_verified", "is_media")
 TEXT_FIELDS = ("external_id", "url", "title", "text", "author", "region", "brand", "raw_html", "source", "source_kind")
 _MEANINGLESS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 _TRUE = {"yes", "true", "1", "y", "是", "已认证"}
 _FALSE = {"no", "false", "0", "n", "否", "未认证", ""}
 
@@ -52,7 +52,7 @@ _LENGTHS = column_lengths()
 
 def clean_text(value: str) -> str:
     """``value`` without the control and bidi-override characters that mean nothing in stored text."""
-    return _LONE_SURROGATE.sub("\ufffd", _MEANINGLESS.sub("", value))
+    return replace_lone_surrogates(_MEANINGLESS.sub("", value))
 
 
 def coerce(item: MentionItem) -> MentionItem:

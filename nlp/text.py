@@ -75,7 +75,12 @@ def to_simplified(text: str) -> str:
     try:
         return _t2s().convert(text)
     except UnicodeEncodeError:
-        return _t2s().convert(_LONE_SURROGATE.sub("\ufffd", text))
+        return _t2s().convert(replace_lone_surrogates(text))
+
+
+def replace_lone_surrogates(text: str) -> str:
+    """``text`` with each lone surrogate, which no UTF-8 consumer (OpenCC, a database) takes, as U+FFFD."""
+    return _LONE_SURROGATE.sub("\ufffd", text)
 
 
 

@@ -150,8 +150,6 @@ class _Compiler:
         return or_(*(self.contains(Mention.title, word) for word in dict.fromkeys(query.terms)))
 
 
-
-
 def fts_match(node: Node | None) -> str | None:
     """The FTS5 query every result satisfies, built only from quoted n-grams; None when it cannot narrow."""
     if isinstance(node, Term):
