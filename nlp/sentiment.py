@@ -89,14 +89,16 @@ class SentimentModel:
     def __post_init__(self) -> None:
         self.weights = self._weighted_log_odds()
         self._both: tuple[LinearLayer | None, dict[str, float] | None, dict[str, complex]] = (None, None, {})
+        if self.linear is not None:
+            self._both_weights(self.linear)  # at load, not in the first text's analysis
 
     def _both_weights(self, linear: LinearLayer) -> dict[str, complex]:
         """Each feature's Bayes weight and linear weight as one complex number, ``bayes + 1j * linear``.
 
         Summing these gives both layers' sums in one pass over the features, one dict lookup per feature instead
         of two: the lookups in a table this size are most of the scoring time. The real and imaginary parts add
-        up separately, in the same order, so each sum is exactly the one two passes would give. Built on first
-        use and again whenever ``linear`` or ``weights`` is replaced (the benchmark drops the linear layer to
+        up separately, in the same order, so each sum is exactly the one two passes would give. Built at load
+        and again whenever ``linear`` or ``weights`` is replaced (the benchmark drops the linear layer to
         score the Bayes layer alone).
         """
         built_for, weights, both = self._both
