@@ -1,11 +1,11 @@
-"""The sentiment model: snownlp's Naive Bayes over our word features, stacked under a logistic regression over
-the same features, then calibrated.
+"""The sentiment model: snownlp's Naive Bayes over our word features and a logistic regression over the same
+features, blended.
 
 Naive Bayes alone learns the vocabulary of the trades it was trained on, and its confidence outside them is
-misplaced. The logistic regression (``nlp/training.py``) reads the Bayes log-odds as one input among the word
-features and the polarity-lexicon cues, with each trade weighted equally, so it
-learns how far the Bayes score carries; a final Platt scaling fitted on trades held out of training makes
-P(positive) mean what it says on a trade the model never saw, which is what the neutral band relies on.
+misplaced. The logistic regression (``nlp/training.py``) weighs each trade equally, so a trade's share of
+complaints does not become a word's polarity; the blend of the two (how far each counts, and the bias) is fitted
+on scores of trades each layer was not trained on, so P(positive) means what it says on a trade the model never
+saw, which is what the neutral band relies on.
 
 The file keeps snownlp's own ``Bayes`` state (the counts ``Bayes.save`` writes), so the model can be handed back to
 snownlp (``to_snownlp_bayes``). Scoring does not go through ``Bayes.classify``: that recomputes every
@@ -63,10 +63,11 @@ class _StoredBayes:
 
 @dataclass(frozen=True)
 class LinearLayer:
-    """The logistic regression over the Bayes score and the text's features, and the calibration after it.
+    """The logistic regression over the text's features and its blend with the Bayes score.
 
     A text's score is ``bias + bayes_weight * Bayes log-odds + sum of its features' weights / sqrt(feature
-    count)``, the division as in training, so a long review does not outvote a short post;
+    count)``, the division as in training, so a long review does not outvote a short post; P(positive) is
+    ``sigmoid(a * score + b)`` with ``calibration = (a, b)``.
     ``SentimentModel.probability`` computes it in the same pass as the Bayes sum. Character 1-3-grams were tried as
     further input: on held-out trades they scored no better than the word features alone (书籍 0.812 against 0.822,
     蒙牛 0.811 against 0.819) and cost a third of the analysis speed (three lookups in a large table per character).
@@ -75,7 +76,7 @@ class LinearLayer:
     weights: dict[str, float]
     bayes_weight: float
     bias: float
-    calibration: tuple[float, float] = (1.0, 0.0)  # Platt scaling: P = sigmoid(a * score + b)
+    calibration: tuple[float, float] = (1.0, 0.0)  # the blend's scale and bias: P = sigmoid(a * score + b)
 
 
 @dataclass

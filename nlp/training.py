@@ -7,12 +7,12 @@ training data Naive Bayes is far too sure of rare features such as word pairs. T
 the fit a second time without them, so the weights do not learn to trust emoticons alone and still work on
 complaint text that has none.
 
-The linear layer is scikit-learn's logistic regression. Every trade (``Example.domain``) weighs the same and so do
-its two classes: food-delivery reviews are two-thirds complaints, and unweighted the model would learn 外卖 and
-送餐 as complaints, which is true of that data set and of no other trade. Its input includes the Bayes log-odds
-cross-fitted as above, so it learns how far to trust a score that was not made on the text itself. The
-calibration (Platt scaling) is fitted on trades held out: the trades fall in two halves, each half is scored by a
-layer trained on the other, and the scaling maps those unseen-trade scores to probabilities.
+The linear layer is scikit-learn's logistic regression over the word features. Every trade (``Example.domain``)
+weighs the same and so do its two classes: food-delivery reviews are two-thirds complaints, and unweighted the
+model would learn 外卖 and 送餐 as complaints, which is true of that data set and of no other trade. It is blended
+with the Bayes log-odds by a second logistic regression fitted on trades held out: the trades fall in two halves,
+each half is scored by a regression trained on the other, and the blend maps those unseen-trade scores and the
+cross-fitted Bayes log-odds to probabilities (``fit_linear_layer`` says why a blend and not a stack).
 """
 
 from __future__ import annotations
@@ -153,21 +153,39 @@ def _fit_group_weights(examples: Sequence[Example]) -> tuple[tuple[float, ...], 
 
 
 def fit_linear_layer(rows: Sequence[_Row]) -> LinearLayer:
-    """The logistic regression over features and Bayes score, calibrated on trades it was not fitted on."""
+    """The logistic regression over the word features, and its blend with the Bayes score fitted on trades the
+    regression was not fitted on.
+
+    Stacked, with the Bayes score as one more input of the regression, the Bayes weight is learned on the trades
+    both layers know, where the word weights are right; on a trade the words do not carry to (food delivery
+    for a model of shopping reviews, Weibo for a model of reviews) it then leaned on them too much, and scored
+    below the Bayes layer alone. The blend weights (how far each layer counts, and the bias) are fitted on
+    each text's score from a regression trained on the other half of the trades and on its cross-fitted Bayes
+    log-odds, so they measure how far each layer carries to a trade it never saw.
+    """
     features = [row.features for row in rows]
     vocabulary = _vocabulary(features)
-    x = _design_matrix(features, [row.bayes_log_odds for row in rows], vocabulary)
+    x = _design_matrix(features, vocabulary)
     y = np.array([row.example.positive for row in rows])
     weights = _balanced_weights(rows)
     model = _logistic(x, y, weights)
-    calibration = _calibration(rows, x, y, weights)
+    unseen = _unseen_trade_scores(rows, x, y, weights)
+    if unseen is None:
+        unseen = model.decision_function(x)
+    bayes = np.array([row.bayes_log_odds for row in rows])
+    text_weight, bayes_weight, bias = _logistic_regression(np.c_[unseen, bayes], y.astype(float), weights)
+    # The file keeps the text score's own scale (``calibration``'s a); a regression that carries nothing to
+    # other trades gets a tiny positive weight rather than a division by zero.
+    text_weight = max(float(text_weight), 1e-3)
     names = sorted(vocabulary, key=vocabulary.get)
-    coef = model.coef_[0]
     linear_weights = {
-        name: round(float(w), 4) for name, w in zip(names, coef[:-1], strict=True) if abs(w) >= MIN_LINEAR_WEIGHT
+        name: round(float(w), 4) for name, w in zip(names, model.coef_[0], strict=True) if abs(w) >= MIN_LINEAR_WEIGHT
     }
-    log.info("linear layer: %d of %d features kept, calibration %s", len(linear_weights), len(names), calibration)
-    return LinearLayer(linear_weights, float(coef[-1]), float(model.intercept_[0]), calibration)
+    calibration = (round(text_weight, 4), round(float(bias), 4))
+    log.info("linear layer: %d of %d features kept, blend: text %.3f, Bayes %.3f, bias %.3f",
+             len(linear_weights), len(names), text_weight, bayes_weight, bias)
+    return LinearLayer(linear_weights, round(float(bayes_weight) / text_weight, 4), float(model.intercept_[0]),
+                       calibration)
 
 
 def _vocabulary(features: Sequence[list[str]]) -> dict[str, int]:
@@ -178,22 +196,18 @@ def _vocabulary(features: Sequence[list[str]]) -> dict[str, int]:
     return {name: index for index, name in enumerate(kept)}
 
 
-def _design_matrix(features: Sequence[list[str]], bayes: Sequence[float], vocabulary: dict[str, int]):
-    """Feature counts over the square root of the text's feature count (as ``LinearLayer.score``), then the
-    Bayes log-odds as the last column."""
+def _design_matrix(features: Sequence[list[str]], vocabulary: dict[str, int]):
+    """Feature counts over the square root of the text's feature count, as ``SentimentModel.probability``."""
     from scipy.sparse import csr_matrix
 
     indptr, indices, data = [0], [], []
-    bayes_column = len(vocabulary)
-    for row, log_odds in zip(features, bayes, strict=True):
+    for row in features:
         scale = 1.0 / np.sqrt(len(row)) if row else 0.0
         counts = Counter(vocabulary[f] for f in row if f in vocabulary)
         indices.extend(counts)
         data.extend(count * scale for count in counts.values())
-        indices.append(bayes_column)
-        data.append(log_odds)
         indptr.append(len(indices))
-    return csr_matrix((data, indices, indptr), shape=(len(features), bayes_column + 1))
+    return csr_matrix((data, indices, indptr), shape=(len(features), len(vocabulary)))
 
 
 def _balanced_weights(rows: Sequence[_Row]) -> np.ndarray:
@@ -214,9 +228,9 @@ def _logistic(x, y: np.ndarray, weights: np.ndarray):
     return model.fit(x, y, sample_weight=weights)
 
 
-def _calibration(rows: Sequence[_Row], x, y: np.ndarray, weights: np.ndarray) -> tuple[float, float]:
-    """Platt scaling fitted on scores of trades the scoring layer was not fitted on (two halves of the trades;
-    a single trade is split in two by text instead)."""
+def _unseen_trade_scores(rows: Sequence[_Row], x, y: np.ndarray, weights: np.ndarray) -> np.ndarray | None:
+    """Each text's score from a regression fitted on the other half of the trades (a single trade is split in
+    two by text instead); None when a half lacks a class."""
     domains = sorted({row.example.domain for row in rows})
     if len(domains) > 1:
         half = np.array([domains.index(row.example.domain) % 2 for row in rows])
@@ -226,10 +240,9 @@ def _calibration(rows: Sequence[_Row], x, y: np.ndarray, weights: np.ndarray) ->
     for side in (0, 1):
         train, test = half != side, half == side
         if len(set(y[train])) < 2 or not test.any():
-            return (1.0, 0.0)
+            return None
         scores[test] = _logistic(x[train], y[train], weights[train]).decision_function(x[test])
-    coef = _logistic_regression(scores[:, None], y.astype(float), weights)
-    return (round(float(coef[0]), 4), round(float(coef[1]), 4))
+    return scores
 
 
 def _group_sums(log_odds: dict[str, float], features: list[str]) -> list[float]:
