@@ -21,9 +21,12 @@ def run_logged(connection, statements: Sequence[str], table: str = "mentions", e
     def report() -> None:
         with connection.engine.connect() as watcher:
             while not stop.wait(every):
-                row = watcher.exec_driver_sql(
-                    "SELECT phase, blocks_done, blocks_total FROM pg_stat_progress_create_index "
-                    "WHERE relid = %(table)s::regclass", {"table": table}).first()
+                # A transaction of its own each time: a backend reads the other backends' progress once per
+                # transaction, and one long transaction would report the first reading forever.
+                with watcher.begin():
+                    row = watcher.exec_driver_sql(
+                        "SELECT phase, blocks_done, blocks_total FROM pg_stat_progress_create_index "
+                        "WHERE relid = %(table)s::regclass", {"table": table}).first()
                 if row:
                     log.info("%s: index build %s, %s of %s blocks", table, row[0], f"{row[1]:,}", f"{row[2]:,}")
                 else:
