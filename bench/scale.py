@@ -461,7 +461,9 @@ def pg_search(pg_server: str, rows: int, repeats: int, scan_repeats: int, databa
     db = Database(url)
     db.upgrade()
     try:
-        return run(db, repeats, scan_repeats)
+        # The scan reads the stored fold too (migration 0016), so it is a walk, not SQLite's Python fold per row:
+        # only the latency goal is the here.
+        return run(db, repeats, scan_repeats, speedup_goal=None)
     finally:
         db.dispose()
 

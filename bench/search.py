@@ -193,7 +193,10 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
-def run(db, repeats: int, scan_repeats: int) -> int:
+def run(db, repeats: int, scan_repeats: int, speedup_goal: float | None = 100) -> int:
+    """Time every query with the index and as a scan; 1 when a query's first page differs between the two.
+
+    ``speedup_goal`` is SQLite's (the scan there folds every row in Python); None prints the ratio without one."""
     header = (f"{'query':<46} {'hits':>4} {'index p50':>10} {'p95':>8} {'scan p50':>10} {'p95':>8} "
               f"{'faster':>8}")
     print(header)
@@ -219,9 +222,10 @@ def run(db, repeats: int, scan_repeats: int) -> int:
     s50, s95 = percentile(scanned_all, .5), percentile(scanned_all, .95)
     print(f"{'all queries':<51} {p50:>8.1f}ms {p95:>6.1f}ms {s50:>8.0f}ms {s95:>6.0f}ms "
           f"{s95 / p95:>7.0f}x (p95)")
-    print(f"goal p95 <= 100 ms: {'met' if p95 <= 100 else 'NOT met'}; "
-          f">= 100x faster at p95: {'met' if s95 / p95 >= 100 else 'NOT met'} ({s95 / p95:.0f}x), "
-          f"at p50: {s50 / p50:.0f}x")
+    speedup = (f"{s95 / p95:.0f}x faster at p95" if speedup_goal is None else
+               f">= {speedup_goal:.0f}x faster at p95: {'met' if s95 / p95 >= speedup_goal else 'NOT met'} "
+               f"({s95 / p95:.0f}x)")
+    print(f"goal p95 <= 100 ms: {'met' if p95 <= 100 else 'NOT met'}; {speedup}, at p50: {s50 / p50:.0f}x")
     if mismatches:
         print(f"{mismatches} queries returned different first pages with and without the index")
         return 1

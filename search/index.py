@@ -21,7 +21,8 @@ needs no extension, and PostgreSQL keeps it in step by itself.
 
 Both index the folded text (:mod:`search.fold`: traditional characters simplified), so 品质 finds 品質; on
 PostgreSQL the fold is the same table as a SQL function, ``yuqing_fold``, and the GIN index is over
-``yuqing_search_grams(yuqing_fold(title || chr(10) || text)) COLLATE "C"`` (migration ``0015_search_fast_fold``).
+``yuqing_search_grams(search_body) COLLATE "C"``, where ``search_body`` is a stored generated column holding
+``yuqing_fold(title || chr(10) || text)`` (migration ``0016_search_folded_column``).
 How a page of results is read through it is :mod:`search.postgres`.
 """
 

@@ -14,8 +14,9 @@ prices the exact test (a fold and a substring search per row) near zero, so its 
 before sorting instead of only the ones it shows, and it estimates a word of several pairs by multiplying the pairs'
 frequencies, as if 刹 and 车 were unrelated. So the choice is made here, from the planner's own estimates of each
 pair (one ``EXPLAIN``, see :func:`walk_first`): the index when even the rarest pair says the page cannot fill
-within :data:`WALK_ROWS` rows, else a walk down to the publication time of the ``WALK_ROWS``-th newest row, the
-index finding whatever the page still needs among the older rows. The index plan tests candidates lazily: sorted
+within the walk's budget (:func:`walk_rows`: :data:`WALK_ROWS` for a first page, more for a deeper one), else a
+walk down to the publication time of the budget's newest row, the index finding whatever the page still needs
+among the older rows. The index plan tests candidates lazily: sorted
 by time in a fenced subquery, each joined back to its row only when the page still needs one.
 
 Both plans return exactly the rows and order of the plain query; only their cost differs.
@@ -23,6 +24,7 @@ Both plans return exactly the rows and order of the plain query; only their cost
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -38,15 +40,21 @@ from storage.models import Mention
 if TYPE_CHECKING:
     from search.service import _Plan
 
-# The expression of the GIN index (migration 0015), written out: the planner uses an expression index only for the
+# The stored folded title and text (migration 0016), which the exact test reads instead of folding each row again.
+SEARCH_BODY = literal_column("mentions.search_body", Text)
+# The expression of the GIN index (migration 0016), written out: the planner uses an expression index only for the
 # same expression, collation included.
-GRAMS_EXPRESSION = '(yuqing_search_grams(yuqing_fold(mentions.title || chr(10) || mentions.text)) COLLATE "C")'
+GRAMS_EXPRESSION = '(yuqing_search_grams(mentions.search_body) COLLATE "C")'
 
-# How many rows a walk may test before the index is the cheaper way. Measured at a million mentions: a test costs
-# about 35 us (fold and substring search of title and text), a candidate read through the index and sorted about
-# 5 us; a word too rare to fill a page of 20 within 2,000 rows (under 1 %) has under 10,000 candidates in a million
-# rows, which the index reads in about 50 ms.
+# How many rows a walk may test for a first page before the index is the cheaper way. Measured at a million
+# mentions with the stored fold (migration 0016): a walked row costs about 1 us (a substring search of the stored
+# folded text), a candidate read through the index and sorted about 5 us. By those costs alone the two meet near
+# 10,000 rows; but for a pair outside its most-common list the planner assumes a fixed share far above a rare
+# word's, so a larger budget walks for rare words first and then reads the index anyway (湘财: 9 ms at 2,000 rows,
+# 24-29 ms at 3,000-8,000), while no common word gains from more (each fills its page within a few hundred rows).
 WALK_ROWS = 2000
+# The rows a first page asks for: 20 shown and one more, to know whether there is a next page.
+FIRST_PAGE = 21
 # A page size to plan for when the caller streams matches until it has enough (deduplicated stories, an export).
 STREAM_GUESS = 30
 
@@ -57,10 +65,12 @@ NEWEST = (Mention.published_at.desc(), Mention.id.desc())
 def newest(session: Session, plan: _Plan, extra: ColumnElement[bool], limit: int | None,
            read: Reader) -> Iterator[tuple[int, int | None]]:
     """(mention id, cluster id) of the matches of ``plan`` that also satisfy ``extra``, newest first."""
-    if not walk_first(session, plan, limit or STREAM_GUESS):
+    wanted = limit or STREAM_GUESS
+    budget = walk_rows(wanted)
+    if not walk_first(session, plan, wanted, budget):
         yield from _read_through_index(session, plan, extra, [], limit, read)
         return
-    cutoff = _cutoff(session, plan, WALK_ROWS)
+    cutoff = _cutoff(session, plan, budget)
     walked = 0
     for row in read(session, _walk(plan, extra, cutoff), limit):
         walked += 1
@@ -75,12 +85,27 @@ def _read_through_index(session: Session, plan: _Plan, extra: ColumnElement[bool
                         limit: int | None, read: Reader) -> Iterator[tuple[int, int | None]]:
     # A page is 20 rows: starting a parallel worker or compiling the plan to machine code (JIT, which the planner's
     # costs for a common word call for) takes longer than the query, the more so on a busy machine.
-    session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0; SET LOCAL jit = off"))
+    # A common filter's bitmap (brand:青禾, an eighth of all rows) outgrows PostgreSQL's default 4 MB and turns lossy,
+    # and ANDed with the gram index's bitmap it makes every candidate's page a recheck of the n-gram function: at a
+    # million mentions 13,530 rows rechecked and 0.6 s, where 8 MB keeps both exact (0.1 s).
+    session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0; SET LOCAL jit = off; "
+                         "SET LOCAL work_mem = '32MB'"))
     yield from read(session, _through_index(plan, [plan.grams, *plan.filters(), *older], extra), limit)
 
 
-def walk_first(session: Session, plan: _Plan, wanted: int) -> bool:
-    """Whether ``wanted`` matches may be among the newest :data:`WALK_ROWS` rows, by the planner's estimates.
+def walk_rows(wanted: int) -> int:
+    """How many rows a walk may test to find ``wanted`` matches: :data:`WALK_ROWS` for a first page, and more for a
+    deeper one, by the square root of the rows it needs.
+
+    Walking to ``wanted`` matches of a word in a share ``s`` of the rows tests ``wanted / s`` of them; reading the
+    word's candidates through the index costs ``s`` times the table, however deep the page. The two are equal where
+    ``s`` grows with the square root of ``wanted``, and so do the rows walked there. Page 10 of 退款 (201 rows
+    wanted) read all 50,000 of the word's candidates through the index in 175 ms; a walk finds them in 15."""
+    return round(WALK_ROWS * math.sqrt(max(wanted, FIRST_PAGE) / FIRST_PAGE))
+
+
+def walk_first(session: Session, plan: _Plan, wanted: int, budget: int) -> bool:
+    """Whether ``wanted`` matches may be among the newest ``budget`` rows, by the planner's estimates.
 
     A word is in at most as many rows as its rarest pair (the pairs of a real word come together: 刹车失灵 is almost
     everywhere 刹车 is, where the planner multiplies their shares), and a query's words in at most as many as its
@@ -95,7 +120,7 @@ def walk_first(session: Session, plan: _Plan, wanted: int) -> bool:
         return True
     if others:
         share *= rows[-1] / total
-    return share * WALK_ROWS >= wanted
+    return share * budget >= wanted
 
 
 def _share(node, shares: dict[str, float]) -> float | None:

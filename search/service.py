@@ -24,7 +24,7 @@ from search import index
 from search import postgres as postgres_plans
 from search.fold import fold
 from search.highlight import highlight, snippet
-from search.postgres import GRAMS_EXPRESSION
+from search.postgres import GRAMS_EXPRESSION, SEARCH_BODY
 from search.query import And, Filter, Node, Not, Or, Query, QueryError, Term, Vocabulary, parse_query
 from storage.models import Mention, Source
 
@@ -109,6 +109,10 @@ class _Compiler:
         if node is None:
             return true()
         if isinstance(node, Term):
+            if self.dialect == "postgresql" and "\n" not in node.text:
+                # The stored fold of title, a line break and text: a word without a line break is in it exactly when
+                # it is in the title or the text.
+                return func.strpos(SEARCH_BODY, func.yuqing_fold(node.text)) > 0
             return or_(self.contains(Mention.title, node.text), self.contains(Mention.text, node.text))
         if isinstance(node, Not):
             return not_(self.condition(node.node))

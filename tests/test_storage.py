@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 
+from storage.db import Database
 from storage.models import Mention, Source
 from storage.repo import get_or_create_source, record_run, upsert_mention
 
@@ -176,3 +178,24 @@ def test_every_migration_branch_leaves_the_search_triggers_on_sqlite(sqlite_data
     with sqlite_database.engine.connect() as connection:
         triggers = {row[0] for row in connection.execute(text("SELECT name FROM sqlite_master WHERE type='trigger'"))}
     assert {"mentions_search_insert", "mentions_search_update", "mentions_search_delete"} <= triggers
+
+
+def test_long_ddl_on_postgresql_logs_how_far_it_is_while_it_runs(postgres_url, caplog):
+    from storage.ddl_progress import run_logged
+
+    db = Database(postgres_url)
+    db.upgrade()
+    with db.engine.begin() as connection:
+        # An index build of about 1.5 s: 1,500 rows through an expression that sleeps 1 ms a row.
+        connection.exec_driver_sql("CREATE FUNCTION slow(i int) RETURNS int IMMUTABLE LANGUAGE sql "
+                                   "AS 'SELECT i FROM pg_sleep(0.001)'")
+        connection.exec_driver_sql("CREATE TABLE probe AS SELECT generate_series(1, 1500) AS i")
+    with caplog.at_level(logging.INFO, logger="yuqing.migrations"), db.engine.begin() as connection:
+        run_logged(connection, ("SELECT pg_sleep(0.5)", "SET LOCAL work_mem = '8MB'",
+                                "CREATE INDEX probe_slow ON probe (slow(i))"), table="probe", every=0.2)
+        assert connection.exec_driver_sql("SHOW work_mem").scalar() == "8MB"
+    lines = [r.getMessage() for r in caplog.records if r.name == "yuqing.migrations"]
+    # First the sleep, which has no progress view, then the build's own report, read anew at each line.
+    assert lines[0].startswith("probe: still working"), lines
+    assert any(line.startswith("probe: index build") for line in lines), lines
+    db.dispose()

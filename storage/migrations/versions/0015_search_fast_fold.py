@@ -15,13 +15,10 @@ grams, all the index is asked, is the same under every collation. Self-contained
 from OpenCC's t2s here); SQLite is untouched.
 """
 
-import logging
-import threading
-
 import opencc
 from alembic import op
 
-log = logging.getLogger("yuqing.migrations")
+from storage.ddl_progress import run_logged
 
 revision = "0015_search_fast_fold"
 down_revision = "0014_search_fold"
@@ -65,36 +62,12 @@ def _index(collation: str) -> tuple[str, str]:
             f"USING gin ((yuqing_search_grams(yuqing_fold(title || chr(10) || text)){collation}))")
 
 
-def _with_progress(connection, statements: tuple[str, ...]) -> None:
-    """Run the index build, logging PostgreSQL's own progress report meanwhile: on a million mentions it takes
-    minutes, and `db upgrade` must not look hung."""
-    stop = threading.Event()
-
-    def report() -> None:
-        with connection.engine.connect() as watcher:
-            while not stop.wait(10):
-                row = watcher.exec_driver_sql(
-                    "SELECT phase, blocks_done, blocks_total FROM pg_stat_progress_create_index "
-                    "WHERE relid = 'mentions'::regclass").first()
-                if row:
-                    log.info("search index: %s, %s of %s blocks", row[0], f"{row[1]:,}", f"{row[2]:,}")
-
-    watcher = threading.Thread(target=report, daemon=True)
-    watcher.start()
-    try:
-        for statement in statements:
-            connection.exec_driver_sql(statement)
-    finally:
-        stop.set()
-        watcher.join()
-
-
 def upgrade() -> None:
     connection = op.get_bind()
     if connection.dialect.name != "postgresql":
         return
     connection.exec_driver_sql(_fast_fold(*_pairs()))
-    _with_progress(connection, _index(' COLLATE "C"'))
+    run_logged(connection, _index(' COLLATE "C"'))
 
 
 def downgrade() -> None:
@@ -102,4 +75,4 @@ def downgrade() -> None:
     if connection.dialect.name != "postgresql":
         return
     connection.exec_driver_sql(_slow_fold(*_pairs()))
-    _with_progress(connection, _index(""))
+    run_logged(connection, _index(""))
