@@ -29,18 +29,15 @@ bench-alerts: $(STAMP)
 	$(BIN)/python -m bench.alerts
 
 # Rebuilds nlp/models/sentiment.marshal.gz, category.marshal.gz and MODEL_CARD.md from ../shared/data/sentiment/ (deterministic).
-# MODEL_EXTRA: further labeled files outside the project to train on (the shipped model's: nlp/train/README.md);
-# MODEL_TRADES: further review sets, trained on alike, which bench-nlp also holds out as trades of their own.
+# MODEL_EXTRA: further labeled files outside the project to train on (the shipped model's: nlp/train/README.md).
 MODEL_EXTRA ?=
-MODEL_TRADES ?=
-EXTRA_ARGS := $(foreach file,$(MODEL_EXTRA) $(MODEL_TRADES),--extra $(file))
-BENCH_EXTRA_ARGS := $(foreach file,$(MODEL_EXTRA),--extra $(file)) $(foreach file,$(MODEL_TRADES),--extra-trade $(file))
+EXTRA_ARGS := $(foreach file,$(MODEL_EXTRA),--extra $(file))
 .PHONY: model
 model: $(STAMP)
 	$(BIN)/python -m nlp.train $(EXTRA_ARGS)
 
 bench-nlp: $(STAMP)
-	$(BIN)/python -m bench.nlp $(BENCH_EXTRA_ARGS)
+	$(BIN)/python -m bench.nlp $(EXTRA_ARGS)
 
 bench-search: $(STAMP)
 	$(BIN)/python -m bench.search

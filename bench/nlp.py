@@ -37,7 +37,6 @@ from nlp.analyze import Analyzer
 from nlp.category import cue_category
 from nlp.data import is_held_out
 from nlp.metrics import binary_scores
-from nlp.segment import body_and_emoticons
 from nlp.sentiment import DEFAULT_MODEL_PATH, SentimentModel, load_model
 from nlp.text import strip_emoticons, to_simplified
 from nlp.train import (
@@ -90,7 +89,7 @@ def _floor_scores(train: Sequence[Example], test: Sequence[Example]) -> list[boo
 
 
 def _model_scores(model: SentimentModel, test: Sequence[Example]) -> list[bool]:
-    return [model.probability(e.features) >= 0.5 for e in test]
+    return [model.probability(e.features, e.body) >= 0.5 for e in test]
 
 
 def leave_one_domain_out(
@@ -255,18 +254,10 @@ def brand_report(analyzer_for: Callable[[Sequence[str]], Analyzer]) -> None:
     plain = Analyzer()
     right = sum((analyzer.analyze(row["text"]).label == "negative") == (row["label"] == "negative") for row in rows)
     negative = [row for row in rows if row["label"] == "negative"]
-    model_only = sum(plain.model.probability(_features(row["text"])) < 0.5 for row in negative)
+    model_only = sum(text_probability(plain.model, row["text"]) < 0.5 for row in negative)
     print(f"\nBrand-directed cases (nlp/eval/brand_directed.jsonl): {right}/{len(rows)} right (negative ones "
           f"negative, controls not); "
           f"the model alone calls {model_only}/{len(negative)} of the negative ones negative")
-
-
-def _features(text: str) -> list[str]:
-    from nlp.features import sentiment_features
-    from nlp.segment import cut
-
-    body, emoticons = body_and_emoticons(text)
-    return sentiment_features(cut(body), emoticons)
 
 
 # --- in domain and speed ---------------------------------------------------------------------------------------

@@ -106,7 +106,7 @@ class Analyzer:
             text = f"{title}。{text}"
         body, emoticons = split_emoticons(remove_noise(to_simplified(text)))
         tokens = segment.cut(body)
-        sentiment = self.model.probability(sentiment_features(tokens, emoticons))
+        sentiment = self.model.probability(sentiment_features(tokens, emoticons), body)
         sentiment = self._brand_directed(sentiment, body)
         counts = [n for n in (reposts, comments, likes) if n is not None]
         grade_name, reasons = grade(

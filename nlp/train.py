@@ -84,7 +84,7 @@ def load_corpus(data_dir: Path, corpus: Corpus) -> list[LabeledText]:
 def text_probability(model: SentimentModel, text: str) -> float:
     """P(positive) of a raw text, read the way ``Analyzer.analyze`` reads it."""
     body, emoticons = body_and_emoticons(text)
-    return model.probability(sentiment_features(cut(body), emoticons))
+    return model.probability(sentiment_features(cut(body), emoticons), body)
 
 
 def held_out_scores(model: SentimentModel, texts: list[tuple[str, bool]]) -> dict[str, float]:

@@ -22,6 +22,7 @@ import logging
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from operator import add
 
 import numpy as np
 from snownlp.classification.bayes import Bayes
@@ -38,6 +39,8 @@ MIN_TEXTS_PER_FEATURE = 3
 # Linear weights below this size are dropped from the file; they move no decision and would double its size.
 MIN_LINEAR_WEIGHT = 0.02
 LINEAR_C = 4.0
+# Marks a character feature in the linear layer's vocabulary; no token holds a colon, so no word feature starts so.
+CHAR_PREFIX = "char:"
 
 # Below this many texts of each class the cross-fitted weights are noise; plain Naive Bayes is used.
 MIN_PER_CLASS_FOR_GROUP_WEIGHTS = 50
@@ -163,7 +166,7 @@ def fit_linear_layer(rows: Sequence[_Row]) -> LinearLayer:
     each text's score from a regression trained on the other half of the trades and on its cross-fitted Bayes
     log-odds, so they measure how far each layer carries to a trade it never saw.
     """
-    features = [row.features for row in rows]
+    features = [row.features + char_features(row.example.body) for row in rows]
     vocabulary = _vocabulary(features)
     x = _design_matrix(features, vocabulary)
     y = np.array([row.example.positive for row in rows])
@@ -178,14 +181,22 @@ def fit_linear_layer(rows: Sequence[_Row]) -> LinearLayer:
     # other trades gets a tiny positive weight rather than a division by zero.
     text_weight = max(float(text_weight), 1e-3)
     names = sorted(vocabulary, key=vocabulary.get)
-    linear_weights = {
+    kept = {
         name: round(float(w), 4) for name, w in zip(names, model.coef_[0], strict=True) if abs(w) >= MIN_LINEAR_WEIGHT
     }
+    word_weights = {name: w for name, w in kept.items() if not name.startswith(CHAR_PREFIX)}
+    char_weights = {name[len(CHAR_PREFIX):]: w for name, w in kept.items() if name.startswith(CHAR_PREFIX)}
     calibration = (round(text_weight, 4), round(float(bias), 4))
-    log.info("linear layer: %d of %d features kept, blend: text %.3f, Bayes %.3f, bias %.3f",
-             len(linear_weights), len(names), text_weight, bayes_weight, bias)
-    return LinearLayer(linear_weights, round(float(bayes_weight) / text_weight, 4), float(model.intercept_[0]),
-                       calibration)
+    log.info("linear layer: %d of %d features kept (%d characters and pairs), blend: text %.3f, Bayes %.3f, "
+             "bias %.3f", len(kept), len(names), len(char_weights), text_weight, bayes_weight, bias)
+    return LinearLayer(word_weights, round(float(bayes_weight) / text_weight, 4), float(model.intercept_[0]),
+                       calibration, char_weights)
+
+
+def char_features(body: str) -> list[str]:
+    """The text's characters and character pairs as the linear layer's vocabulary names them (the order and the
+    count ``SentimentModel.probability`` uses)."""
+    return [CHAR_PREFIX + gram for gram in (*body, *map(add, body, body[1:]))]
 
 
 def _vocabulary(features: Sequence[list[str]]) -> dict[str, int]:

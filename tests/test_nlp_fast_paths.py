@@ -71,16 +71,20 @@ def test_sentiment_in_one_pass_equals_both_layers_summed_apart(texts):
     model = load_model()
     assert model.linear is not None
     linear = model.linear
+    assert linear.char_weights
     for text in texts:
         body, emoticons = split_emoticons(remove_noise(text))
         features = sentiment_features(segment.cut(body), emoticons)
         bayes = model.bias + sum(map(model.weights.get, features, repeat(0.0)))
         score = linear.bias + linear.bayes_weight * bayes
-        if features:
-            score += sum(map(linear.weights.get, features, repeat(0.0))) / math.sqrt(len(features))
+        grams = [body[i:i + n] for n in (1, 2) for i in range(len(body) - n + 1)]
+        text_sum = sum(linear.weights.get(f, 0.0) for f in features)
+        text_sum += sum(linear.char_weights.get(g, 0.0) for g in grams)
+        if features or grams:
+            score += text_sum / math.sqrt(len(features) + len(grams))
         a, b = linear.calibration
         expected = 1.0 / (1.0 + math.exp(-(a * score + b)))
-        assert model.probability(features) == pytest.approx(expected, rel=0, abs=1e-12), text
+        assert model.probability(features, body) == pytest.approx(expected, rel=0, abs=1e-12), text
 
 
 def test_category_scored_on_tuples_equals_the_numpy_formula(texts):

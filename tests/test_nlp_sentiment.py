@@ -75,6 +75,15 @@ def test_training_on_small_data_learns_its_words(tmp_path):
     assert loaded.linear is not None and loaded.linear == model.linear
 
 
+def test_linear_layer_reads_the_characters_of_a_word_it_never_saw_whole():
+    model = train_model(_toy_examples(60))
+    assert model.linear is not None
+    # 失望透了 is no word of the training data, but its characters 失 and 望 are those of a complaint word.
+    features = sentiment_features(["失望透了"])
+    assert model.probability(features, "失望透了") < model.probability(features, "")
+    assert model.linear.char_weights["失望"] < 0 < model.linear.char_weights["喜欢"]
+
+
 def test_linear_layer_weighs_each_trade_and_class_the_same():
     from nlp.training import _balanced_weights, _Row
 
