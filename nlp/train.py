@@ -237,10 +237,38 @@ above it.
 | + Bayes score column scaled ×3 (the linear layer leans on the Bayes layer) | | | 0.662 | | no: no change |
 | + linear layer fitted on Weibo posts without emoticons only | | | | 0.709 (with emoticons: 0.946 → 0.895) | no |
 
-Texts with emoticons already enter both fits a second time without them (the augmentation the issue suggests);
-the Weibo rows still lean on words whose polarity reviews do not teach. The linear layer scores the Weibo row
-0.01–0.02 below the Bayes layer alone in every variant (the benchmark's "previous" column), while it lifts every
-review trade: a trade-weighted fit learns review words.
+Second round, all ten review trades (mean / minimum), on the same folds; a cached runner (the benchmark's folds
+and code, the Bayes layer trained once per fold) reproduced the benchmark's figures of the recipe before exactly.
+Each row changes the kept rows above it.
+
+| change | mean / min | waimai | 书籍 | 热水器 | 蒙牛 | Weibo out | Weibo in | kept |
+|---|---|---|---|---|---|---|---|---|
+| recipe before (stacked: Bayes log-odds an input) | .898 / .817 | .857 | .817 | .875 | .863 | .661 | .705 | |
+| chat set in the linear layer only | .899 / .820 | .858 | .820 | .878 | .858 | .660 | .700 | no |
+| chat set in the Bayes layer only | .897 / .829 | .868 | .829 | .869 | .841 | .650 | .697 | no (a) |
+| trades weigh the same, classes not balanced within | .895 / .804 | .855 | .804 | .871 | .855 | .660 | .704 | no |
+| **blend** instead of stack (b) | .899 / .821 | .878 | .821 | .866 | .851 | .670 | .708 | **yes** |
+| + contrast cues (polarity after 但是/不过/可惜…) | .900 / .821 | .878 | .821 | .869 | .850 | .670 | .708 | no (c) |
+| + App Store and Douban TV comments, training only | .901 / .828 | .883 | .828 | .873 | .859 | .672 | .710 | no (d) |
+| + seven candidate review sets, training only | .907 / .854 | .883 | .856 | .880 | .854 | .672 | .707 | no (e) |
+| + App Store reviews alone, held out in turn (.904) | .900 / .817 | .880 | .817 | .875 | .856 | .670 | .710 | no |
+| + **characters and character pairs** (linear) | .902 / .823 | .880 | .823 | .880 | .846 | .669 | .714 | **yes** |
+| + character pairs only | | .879 | .822 | .875 | .850 | | | no (f) |
+
+"Weibo out": Weibo held out (trained on no Weibo); "Weibo in": the shipped recipe's held-out Weibo posts without
+emoticons. (a) Weibo loses. (b) The linear layer over the word features alone; how far it and the Bayes layer
+count is fitted on scores of trades it was not fitted on (`fit_linear_layer`). (c) Within noise. (d) Douban
+held out as a trade of its own scores 0.722. (e) Each would have to be held out in turn (the issue's rule for
+an added review set), and books, films and restaurants overlap trades of the table. (f) No better, and the
+pairs are most of the characters' cost.
+
+The characters cost speed (about 20 µs a text, the pairs most of it: 31.5× SnowNLP and 0.83× `jieba.lcut`
+instead of about 48× and 1.4×, both above the goals). The candidate sets were found and converted by a second
+helper (provenance, licences and manual label checks kept outside the project; none is licensed for
+redistribution). None is used: held out in turn as the issue asks, none lifted the table (App Store reviews:
+books lose; Douban comments: 0.722 on themselves). The Weibo row stays where reviews leave it: the kept recipe
+scores it at the Bayes layer's 0.671 (0.669), and a character logistic regression trained on Weibo itself
+reaches only 0.70 on its held-out posts without emoticons.
 
 ## The complaint-category classifier (`category.marshal.gz`)
 A multinomial logistic regression over the complaint's characters and character pairs plus the six weighted cue
