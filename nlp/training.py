@@ -7,12 +7,13 @@ training data Naive Bayes is far too sure of rare features such as word pairs. T
 the fit a second time without them, so the weights do not learn to trust emoticons alone and still work on
 complaint text that has none.
 
-The linear layer is scikit-learn's logistic regression over the word features. Every trade (``Example.domain``)
-weighs the same and so do its two classes: food-delivery reviews are two-thirds complaints, and unweighted the
-model would learn 外卖 and 送餐 as complaints, which is true of that data set and of no other trade. It is blended
-with the Bayes log-odds by a second logistic regression fitted on trades held out: the trades fall in two halves,
-each half is scored by a regression trained on the other, and the blend maps those unseen-trade scores and the
-cross-fitted Bayes log-odds to probabilities (``fit_linear_layer`` says why a blend and not a stack).
+The linear layer is scikit-learn's logistic regression over the word features and the text's characters and
+character pairs. Every trade (``Example.domain``) weighs the same and so do its two classes: food-delivery
+reviews are two-thirds complaints, and unweighted the model would learn 外卖 and 送餐 as complaints, which is true
+of that data set and of no other trade. It is blended with the Bayes log-odds by a second logistic regression
+fitted on trades held out: the trades fall in two halves, each half is scored by a regression trained on the
+other, and the blend maps those unseen-trade scores and the cross-fitted Bayes log-odds to probabilities
+(``fit_linear_layer`` says why a blend and not a stack).
 """
 
 from __future__ import annotations
@@ -156,8 +157,8 @@ def _fit_group_weights(examples: Sequence[Example]) -> tuple[tuple[float, ...], 
 
 
 def fit_linear_layer(rows: Sequence[_Row]) -> LinearLayer:
-    """The logistic regression over the word features, and its blend with the Bayes score fitted on trades the
-    regression was not fitted on.
+    """The logistic regression over the word features and characters, and its blend with the Bayes score fitted on
+    trades the regression was not fitted on.
 
     Stacked, with the Bayes score as one more input of the regression, the Bayes weight is learned on the trades
     both layers know, where the word weights are right; on a trade the words do not carry to (food delivery
@@ -174,6 +175,7 @@ def fit_linear_layer(rows: Sequence[_Row]) -> LinearLayer:
     model = _logistic(x, y, weights)
     unseen = _unseen_trade_scores(rows, x, y, weights)
     if unseen is None:
+        # Too few trades to hold half out: the regression's own scores overrate it, but still give the blend a scale.
         unseen = model.decision_function(x)
     bayes = np.array([row.bayes_log_odds for row in rows])
     text_weight, bayes_weight, bias = _logistic_regression(np.c_[unseen, bayes], y.astype(float), weights)
