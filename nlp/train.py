@@ -43,7 +43,8 @@ OUT_OF_DOMAIN_START, OUT_OF_DOMAIN_END = "<!-- out-of-domain: start -->", "<!-- 
 class Corpus:
     name: str
     file: str
-    # Weibo posts count twice: they are the kind of text we monitor and the smallest set.
+    # Weibo posts count four times: they are the kind of text we monitor and the smallest set. Chosen on half of
+    # Weibo's training rows held out of a fit on the rest (posts without emoticons: 0.720 at four, 0.717 at two).
     weight: int
     description: str
 
@@ -66,7 +67,7 @@ CORPORA = (
     Corpus(
         "weibo",
         "weibo_senti_dev.csv",
-        2,
+        4,
         "Weibo posts, labels derived from emoticons; TrellixVulnTeam/TDM-Senti-Analyse_QWKS @ c2b03c58, "
         "data/weibo_senti_100k/dev.csv",
     ),
@@ -256,13 +257,17 @@ Each row changes the kept rows above it.
 | + App Store reviews alone, held out in turn (.904) | .900 / .817 | .880 | .817 | .875 | .856 | .670 | .710 | no |
 | + **characters and character pairs** (linear) | .902 / .823 | .880 | .823 | .880 | .846 | .669 | .714 | **yes** |
 | + character pairs only | | .879 | .822 | .875 | .850 | | | no (f) |
+| + Weibo weighted 4 instead of 2 in the shipped fit (g) | (same) | | | | | (same) | .722 | **yes** |
 
 "Weibo out": Weibo held out (trained on no Weibo); "Weibo in": the shipped recipe's held-out Weibo posts without
 emoticons. (a) Weibo loses. (b) The linear layer over the word features alone; how far it and the Bayes layer
 count is fitted on scores of trades it was not fitted on (`fit_linear_layer`). (c) Within noise. (d) Douban
 held out as a trade of its own scores 0.722. (e) Each would have to be held out in turn (the issue's rule for
 an added review set), and books, films and restaurants overlap trades of the table. (f) No better, and the
-pairs are most of the characters' cost.
+pairs are most of the characters' cost. (g) Chosen on half of Weibo's training rows held out of a fit on the
+rest (posts without emoticons: 0.720 at 4, 0.717 at 2), not on the held-out rows; the leave-one-trade-out folds
+weigh every text the same, so the table does not move. Counting Weibo posts without emoticons twice in the
+linear layer added 0.001–0.003 more on the same rows and was left out.
 
 The characters cost speed (about 20 µs a text, the pairs most of it: 31.5× SnowNLP and 0.83× `jieba.lcut`
 instead of about 48× and 1.4×, both above the goals). The candidate sets were found and converted by a second
