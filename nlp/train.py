@@ -102,6 +102,10 @@ def extra_corpus(path: Path) -> Corpus:
 EXTRA_DESCRIPTIONS = {
     "conversation_xs_test.jsonl": "short chat messages people sent to a chatbot, labeled by hand; "
     "z17176/Chinese_conversation_sentiment @ 486e9a71, sentiment_XS_test.txt (jieba tokens joined back)",
+    "conversation_xs_30k.jsonl": "short chat messages people sent to a chatbot, labeled automatically by the set's "
+    "authors; the same repository, sentiment_XS_30k.txt (jieba tokens joined back, texts of XS_test left out)",
+    "stock_forum_guba.jsonl": "stock-forum (股吧) posts, bullish or bearish, labeled by the repository's author; "
+    "algosenses/Stock_Market_Sentiment_Analysis @ 86b0b3d7, data/positive.txt and data/negative.txt (tokens joined)",
 }
 
 
@@ -258,6 +262,8 @@ Each row changes the kept rows above it.
 | + **characters and character pairs** (linear) | .902 / .823 | .880 | .823 | .880 | .846 | .669 | .714 | **yes** |
 | + character pairs only | | .879 | .822 | .875 | .850 | | | no (f) |
 | + Weibo weighted 4 instead of 2 in the shipped fit (g) | (same) | | | | | (same) | .722 | **yes** |
+| + the chat corpus's automatically labeled part (XS_30k), training only | .902 / .822 | | .822 | | | .679 | | no (h) |
+| + XS_30k and stock-forum posts, training only | .902 / .825 | .876 | .825 | .883 | .871 | .681 | .722 | **yes** |
 
 "Weibo out": Weibo held out (trained on no Weibo); "Weibo in": the shipped recipe's held-out Weibo posts without
 emoticons. (a) Weibo loses. (b) The linear layer over the word features alone; how far it and the Bayes layer
@@ -267,15 +273,20 @@ an added review set), and books, films and restaurants overlap trades of the tab
 pairs are most of the characters' cost. (g) Chosen on half of Weibo's training rows held out of a fit on the
 rest (posts without emoticons: 0.720 at 4, 0.717 at 2), not on the held-out rows; the leave-one-trade-out folds
 weigh every text the same, so the table does not move. Counting Weibo posts without emoticons twice in the
-linear layer added 0.001–0.003 more on the same rows and was left out.
+linear layer added 0.001–0.003 more on the same rows and was left out. (h) Stock-forum posts alone: Weibo held
+out 0.675; Douban film comments alone 0.674, but they are a review set, which would have to be held out as a trade
+(0.722 there). Neither chat set nor the stock posts is a review set: they are training-only data, like the
+hand-labeled chat set, and the leave-one-out table's trades are unchanged.
 
 The characters cost speed (about 20 µs a text, the pairs most of it: 31.5× SnowNLP and 0.83× `jieba.lcut`
 instead of about 48× and 1.4×, both above the goals). The candidate sets were found and converted by a second
 helper (provenance, licences and manual label checks kept outside the project; none is licensed for
 redistribution). None is used: held out in turn as the issue asks, App Store reviews left books lower and
-Douban comments scored 0.722 on themselves. The Weibo row stays where reviews leave it: the kept recipe
-scores it at the Bayes layer's 0.671 (0.669), and a character logistic regression trained on Weibo itself
-reaches only 0.70 on its held-out posts without emoticons.
+Douban comments scored 0.722 on themselves. Two sets of short informal text that are not reviews are used:
+the rest of the chat corpus (29,538 messages labeled automatically) and 9,171 stock-forum posts; with them the
+Weibo row held out reaches 0.681 where reviews and the hand-labeled chats left it at 0.669 (a character logistic
+regression trained on Weibo itself reaches only 0.70 on its held-out posts without emoticons, so this row is near
+what the text carries). Provenance and the rebuild recipe: `nlp/train/README.md`.
 
 ## The complaint-category classifier (`category.marshal.gz`)
 A multinomial logistic regression over the complaint's characters and character pairs plus the six weighted cue
@@ -289,6 +300,8 @@ sums of `nlp/category.py`, trained on complaints written for this project (`nlp/
   characters.
 - Social posts without emoticons, from a model that never saw Weibo: about two in three right (the Weibo row
   of the table). Reviews do not teach the words of social posts, and the characters do not make up for it.
+- Part of the training data labels a market stance, not a feeling (stock-forum posts: 涨停 is positive, 跌停
+  negative), so news of a listed brand's share price leans the score the way the price moved.
 - Book and media reviews judge the story, not the product (一个悲伤的故事 is praise); the model reads the
   plot's sadness as the reviewer's.
 - Irony, rhetorical questions and comparisons (比上次好多了, 还不如) are often missed; a review that lists
