@@ -32,28 +32,25 @@ STATISTICS = "ANALYZE mentions"
 
 
 def upgrade() -> None:
-    connection = op.get_bind()
-    if connection.dialect.name != "postgresql":
-        return
-    run_logged(connection, (
-        "DROP INDEX IF EXISTS ix_mentions_search_grams",
-        "ALTER TABLE mentions ADD COLUMN search_body text "
-        "GENERATED ALWAYS AS (yuqing_fold(title || chr(10) || text)) STORED",
-        BUILD_MEMORY,
-        'CREATE INDEX ix_mentions_search_grams ON mentions USING gin ((yuqing_search_grams(search_body) COLLATE "C"))',
-        STATISTICS,
-    ))
+    _rebuild("ALTER TABLE mentions ADD COLUMN search_body text "
+             "GENERATED ALWAYS AS (yuqing_fold(title || chr(10) || text)) STORED",
+             "yuqing_search_grams(search_body)")
 
 
 def downgrade() -> None:
+    _rebuild("ALTER TABLE mentions DROP COLUMN search_body",
+             "yuqing_search_grams(yuqing_fold(title || chr(10) || text))")
+
+
+def _rebuild(column_change: str, grams: str) -> None:
+    """Drop the gram index, change the table, build the index over ``grams`` and analyse (PostgreSQL only)."""
     connection = op.get_bind()
     if connection.dialect.name != "postgresql":
         return
     run_logged(connection, (
         "DROP INDEX IF EXISTS ix_mentions_search_grams",
-        "ALTER TABLE mentions DROP COLUMN search_body",
+        column_change,
         BUILD_MEMORY,
-        "CREATE INDEX ix_mentions_search_grams ON mentions "
-        'USING gin ((yuqing_search_grams(yuqing_fold(title || chr(10) || text)) COLLATE "C"))',
+        f'CREATE INDEX ix_mentions_search_grams ON mentions USING gin (({grams} COLLATE "C"))',
         STATISTICS,
     ))
