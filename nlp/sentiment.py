@@ -21,7 +21,7 @@ import marshal
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from itertools import repeat
+from itertools import chain, repeat
 from operator import add
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -140,10 +140,7 @@ class SentimentModel:
         score = linear.bias + linear.bayes_weight * (self.bias + sums.real)
         text_sum, count = sums.imag, len(features)
         if body and linear.char_weights:
-            char_weight = linear.char_weights.get
-            # Characters, then character pairs (map(add, ...) joins neighbours in C, no slicing per position).
-            text_sum += sum(map(char_weight, body, repeat(0.0)))
-            text_sum += sum(map(char_weight, map(add, body, body[1:]), repeat(0.0)))
+            text_sum += sum(map(linear.char_weights.get, text_grams(body), repeat(0.0)))
             count += 2 * len(body) - 1
         if count:
             score += text_sum / math.sqrt(count)
@@ -177,6 +174,12 @@ class SentimentModel:
         # mtime=0 keeps the file byte-identical across rebuilds from the same data.
         with open(path, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as handle:
             handle.write(marshal.dumps(state))
+
+
+def text_grams(body: str) -> Iterable[str]:
+    """The text's characters, then its character pairs: the linear layer's character features, in training and in
+    scoring alike (``map(add, ...)`` joins neighbours in C, no slicing per position)."""
+    return chain(body, map(add, body, body[1:]))
 
 
 def load_model(path: str | Path | None = None) -> SentimentModel:

@@ -23,14 +23,13 @@ import logging
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from operator import add
 
 import numpy as np
 from snownlp.classification.bayes import Bayes
 
 from nlp.features import GROUPS, feature_group, sentiment_features
 from nlp.segment import body_and_emoticons, cut
-from nlp.sentiment import NEGATIVE, POSITIVE, LinearLayer, SentimentModel
+from nlp.sentiment import NEGATIVE, POSITIVE, LinearLayer, SentimentModel, text_grams
 
 log = logging.getLogger(__name__)
 
@@ -196,9 +195,9 @@ def fit_linear_layer(rows: Sequence[_Row]) -> LinearLayer:
 
 
 def char_features(body: str) -> list[str]:
-    """The text's characters and character pairs as the linear layer's vocabulary names them (the order and the
-    count ``SentimentModel.probability`` uses)."""
-    return [CHAR_PREFIX + gram for gram in (*body, *map(add, body, body[1:]))]
+    """The text's characters and character pairs (``nlp.sentiment.text_grams``) as the linear layer's vocabulary
+    names them."""
+    return [CHAR_PREFIX + gram for gram in text_grams(body)]
 
 
 def _vocabulary(features: Sequence[list[str]]) -> dict[str, int]:
